@@ -1,0 +1,63 @@
+# portfolio-analysis — the common commands. Each target sets itself up:
+# a virtual environment in .venv with the package installed in editable mode.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+CLIENTS  ?= data/sample/clients.csv
+INVOICES ?= data/sample/invoices.csv
+CONTACTS ?= data/sample/contacts.csv
+OUT      ?= reports/sample
+LANG_OUT ?= en
+COMPANY  ?= Sample Company
+
+.PHONY: help setup test unit nbval report lab sample lint bench clean
+
+help:
+	@echo "make report   run the analysis on the sample (or CLIENTS=... INVOICES=... OUT=...)"
+	@echo "make test     unit tests and nbval on every notebook"
+	@echo "make lab      open the notebooks in JupyterLab"
+	@echo "make sample   regenerate the shipped sample portfolio in data/sample"
+	@echo "make bench    run the benchmarks in bench/"
+	@echo "make lint     ruff"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
+	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+
+report: $(STAMP)
+	$(BIN)/portfolio-analysis report --clients "$(CLIENTS)" \
+	    $(if $(INVOICES),--invoices "$(INVOICES)") $(if $(CONTACTS),--contacts "$(CONTACTS)") \
+	    --company "$(COMPANY)" --lang $(LANG_OUT) --out "$(OUT)"
+
+sample: $(STAMP)
+	$(BIN)/portfolio-analysis sample data/sample --n-clients 300 --seed 7
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
+	cd notebooks && ../$(BIN)/jupyter lab
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_invoices.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check portfolio_analysis tests bench
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

@@ -1,0 +1,122 @@
+"""Reading tables as consultants receive them: CSV in any usual dialect, Excel, Parquet.
+
+:func:`read_table` returns every cell as text (or as the Excel/Parquet type), with
+blank rows kept so that row numbers stay those a spreadsheet user sees, and a
+``row`` Series giving that number for each line (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .validation import InputError
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+@dataclass
+class Table:
+    data: pd.DataFrame  # one column per header, cells as read
+    rows: pd.Series  # spreadsheet row number of each line (header = 1)
+    file: str
+    encoding: str | None = None
+    sep: str | None = None
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when it decodes, else Windows-1252 (never latin-1: it loses €)."""
+    for enc in ENCODINGS:
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError("the file is neither UTF-8 nor Windows-1252 text")
+
+
+def detect_separator(text: str) -> str:
+    """';', ',' or tab, from the first non-empty lines (quotes respected)."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not lines:
+        return ","
+    sample = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+    except csv.Error:
+        header = lines[0]
+        counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
+        return max(counts, key=counts.get) if max(counts.values()) else ","
+
+
+def read_table(path: str | Path, *, sheet: str | int | None = None) -> Table:
+    """Read a CSV, Excel (.xlsx/.xlsm/.xls) or Parquet file as a table of cells.
+
+    Raises
+    ------
+    InputError
+        When the file does not exist or cannot be read as a table; the message names the file.
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise InputError(f"{name}: file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return _read_excel(path, sheet)
+        if suffix in (".parquet", ".pq"):
+            data = pd.read_parquet(path)
+            rows = pd.Series(range(2, len(data) + 2), index=data.index)
+            return Table(data=data, rows=rows, file=name)
+        return _read_csv(path)
+    except InputError:
+        raise
+    except Exception as exc:  # every reader's own failure becomes one clear message
+        raise InputError(f"{name}: cannot be read as a table ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_csv(path: Path) -> Table:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(f"{path}: the file is empty")
+    try:
+        encoding = detect_encoding(raw)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    text = raw.decode(encoding)
+    sep = detect_separator(text)
+    data = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[],
+        skip_blank_lines=False,
+        skipinitialspace=False,
+    )
+    data.columns = [str(c).strip() for c in data.columns]
+    rows = pd.Series(range(2, len(data) + 2), index=data.index)
+    return Table(data=data, rows=rows, file=str(path), encoding=encoding, sep=sep)
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> Table:
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be opened as an Excel workbook ({exc})") from exc
+    names = book.sheet_names
+    if sheet is None:
+        sheet = 0
+    if isinstance(sheet, str) and sheet not in names:
+        raise InputError(f"{path}: no sheet named {sheet!r}; the workbook has {names}")
+    if isinstance(sheet, int) and not 0 <= sheet < len(names):
+        raise InputError(f"{path}: no sheet number {sheet}; the workbook has {len(names)} sheets {names}")
+    data = book.parse(sheet, dtype=object, keep_default_na=False, na_values=[])
+    data.columns = [str(c).strip() for c in data.columns]
+    rows = pd.Series(range(2, len(data) + 2), index=data.index)
+    return Table(data=data, rows=rows, file=f"{path}", encoding=None, sep=None)
