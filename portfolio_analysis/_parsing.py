@@ -61,10 +61,12 @@ def parse_number(series: pd.Series, *, allow_percent: bool = True) -> tuple[pd.S
     # both separators: the last one is the decimal mark
     last_comma = s.str.rfind(",") > s.str.rfind(".")
     out = s.copy()
-    m = both & last_comma  # 1.234,56
+    # both separators: the first one must group thousands by three, or the cell is bad
+    m = both & last_comma & s.str.match(r"^[+-]?\d{1,3}(\.\d{3})+,\d*$").fillna(False)  # 1.234,56
     out = out.mask(m, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    m = both & ~last_comma  # 1,234.56
-    out = out.mask(m, s.str.replace(",", "", regex=False))
+    m2 = both & ~last_comma & s.str.match(r"^[+-]?\d{1,3}(,\d{3})+\.\d*$").fillna(False)  # 1,234.56
+    out = out.mask(m2, s.str.replace(",", "", regex=False))
+    out = out.mask(both & ~m & ~m2, "")
     only_comma = has_comma & ~has_dot
     thousands_comma = only_comma & s.str.match(r"^[+-]?\d{1,3}(,\d{3})+$").fillna(False) & (
         s.str.count(",") > 1

@@ -43,7 +43,7 @@ def normalise(text: Any) -> str:
     """
     s = unicodedata.normalize("NFKD", str(text))
     s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.casefold().replace("œ", "oe").replace("æ", "ae")
+    s = s.casefold().replace("œ", "oe").replace("æ", "ae").replace("%", " pct ")
     s = re.sub(r"[^0-9a-z]+", " ", s)
     return s.strip()
 
@@ -181,8 +181,10 @@ class Catalogue:
     @property
     def register_columns(self) -> list[str]:
         """Columns a client register may hold, in template order (derived criteria excluded)."""
-        cols = [k for k in self.fields if k != "share_of_wallet_pct"]
+        basic = ("id", "text", "categorical", "names")
+        cols = [k for k, f in self.fields.items() if f.get("kind") in basic]
         cols += [k for k, c in self.criteria.items() if c.kind != "numeric"]
+        cols += [k for k, f in self.fields.items() if f.get("kind") not in basic and k != "share_of_wallet_pct"]
         return cols
 
     def weights(self, axis: str | None = None) -> dict[str, float]:

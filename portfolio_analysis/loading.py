@@ -1,0 +1,235 @@
+"""Step 1 — data and validation: every input file loaded at once, with one report.
+
+:func:`load_portfolio` reads the client register, the contacts and the invoice
+lines (each optional, but at least a register or invoices), validates them
+together and returns a :class:`Portfolio`. The invoices fill the register's
+financial fields where it lacks them, and clients found only in the invoices
+are added and flagged, so the analysis also runs from invoices alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import clients as _clients
+from . import invoices as _invoices
+from ._io import read_table
+from .catalogue import Catalogue, load_catalogue
+from .validation import InputError, ValidationReport
+
+
+@dataclass
+class Portfolio:
+    """Everything loaded for one company.
+
+    Attributes
+    ----------
+    clients : one row per client, keyed by ``client_id`` (canonical columns, see the catalogue)
+    contacts : ``client_id, side, name, role`` — from the contacts file and the register's names
+    invoices : the loaded invoice lines, or None
+    invoice_tables : per-client billing by year, month and category, or None
+    report : every problem found, and the row counts per file
+    catalogue : the criteria catalogue in force
+    """
+
+    clients: pd.DataFrame
+    contacts: pd.DataFrame
+    report: ValidationReport
+    catalogue: Catalogue
+    invoices: pd.DataFrame | None = None
+    invoice_tables: Any = None
+    files: dict = field(default_factory=dict)
+
+
+def split_mapping(mapping: dict | None, headers: list[str]) -> dict:
+    """The part of a ``FIELD -> COLUMN`` mapping whose column this file has.
+
+    One ``--map`` list serves every file (``client_id=CustomerID`` names the
+    invoices' column); a file only gets the entries it can use.
+    """
+    if not mapping:
+        return {}
+    return {k: v for k, v in mapping.items() if v in headers}
+
+
+def _headers(path) -> list[str]:
+    if path is None or isinstance(path, pd.DataFrame):
+        return list(path.columns) if isinstance(path, pd.DataFrame) else []
+    suffix = Path(path).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    return list(read_table(path).data.columns) if suffix in (".xlsx", ".xlsm", ".xls") else _csv_headers(path)
+
+
+def _csv_headers(path) -> list[str]:
+    from ._io import detect_encoding, detect_separator
+
+    raw = Path(path).read_bytes()[:65536]
+    try:
+        text = raw.decode(detect_encoding(raw))
+    except (InputError, UnicodeDecodeError):
+        text = raw.decode("utf-8", errors="replace")  # a cut multi-byte char at the end
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    return [h.strip().strip('"') for h in first.split(detect_separator(text))]
+
+
+def load_portfolio(
+    clients=None,
+    *,
+    invoices=None,
+    contacts=None,
+    catalogue: Catalogue | None = None,
+    config=None,
+    overrides=(),
+    mapping: dict | None = None,
+    sheet=None,
+    reference_date=None,
+    strict: bool = False,
+) -> Portfolio:
+    """Load and validate a company's files.
+
+    Parameters
+    ----------
+    clients : path or DataFrame of the client register, or None (invoices alone)
+    invoices : path or DataFrame of invoice lines, or None
+    contacts : path or DataFrame of contacts (client_id, side, name, role), or None
+    catalogue : a loaded catalogue; else built from ``config`` and ``overrides``
+    mapping : ``{field: column}`` for files whose headers are not recognised
+    sheet : the register's sheet in an Excel workbook (name or 0-based number)
+    reference_date : end of the current 12-month window (default: the last invoice date)
+    strict : raise :class:`~portfolio_analysis.validation.DataValidationError` on any error
+
+    Raises
+    ------
+    InputError
+        A file that cannot be read at all.
+    DataValidationError
+        A file that cannot be loaded (a required column missing), or any error in strict mode.
+    """
+    if clients is None and invoices is None:
+        raise InputError("nothing to load: give a client register, invoice lines, or both")
+    cat = catalogue or load_catalogue(config, overrides=list(overrides))
+    report = ValidationReport()
+    mapping = dict(mapping or {})
+    _check_mapping(mapping, {"clients": clients, "invoices": invoices, "contacts": contacts})
+
+    register = None
+    if clients is not None:
+        register = _clients.load_clients(
+            clients, catalogue=cat, mapping=split_mapping(mapping, _headers(clients)), sheet=sheet, report=report
+        )
+    lines = tables = None
+    if invoices is not None:
+        lines = _invoices.load_invoices(
+            invoices,
+            mapping=split_mapping(mapping, _headers(invoices)),
+            report=report,
+            date_formats=cat.settings.get("loading", {}).get("date_formats"),
+        )
+        tables = _invoices.aggregate_invoices(lines, reference_date=reference_date)
+        register = _invoices.fill_register(register, tables)
+    people = _clients.contacts_from_register(register)
+    if contacts is not None:
+        table = _clients.load_contacts(
+            contacts, clients=register, mapping=split_mapping(mapping, _headers(contacts)), report=report
+        )
+        people = pd.concat([table, people], ignore_index=True).drop_duplicates(
+            ["client_id", "side", "name"], keep="first"
+        )
+    register = _default_owner(register, people)
+    if strict:
+        report.raise_if_errors()
+    return Portfolio(
+        clients=register.reset_index(drop=True),
+        contacts=people.reset_index(drop=True),
+        report=report,
+        catalogue=cat,
+        invoices=lines,
+        invoice_tables=tables,
+        files={"clients": clients, "invoices": invoices, "contacts": contacts},
+    )
+
+
+def _check_mapping(mapping: dict, files: dict) -> None:
+    """Every ``--map`` entry must name a column of one of the files."""
+    if not mapping:
+        return
+    found: dict[str, list[str]] = {k: _headers(v) for k, v in files.items() if v is not None}
+    every = {h for hs in found.values() for h in hs}
+    for fld, col in mapping.items():
+        if col not in every:
+            where = "; ".join(f"{k}: {', '.join(hs)}" for k, hs in found.items())
+            raise InputError(f"--map {fld}={col}: no file has a column {col!r} (columns found: {where})")
+
+
+def _default_owner(register: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """Where the register names no owner, the first of our people on the account is its owner."""
+    if "owner" not in register.columns:
+        register = register.assign(owner=pd.Series(pd.NA, index=register.index, dtype="object"))
+    ours = people[people["side"] == "ours"].drop_duplicates("client_id")
+    first = register["client_id"].map(ours.set_index("client_id")["name"])
+    owner = register["owner"].astype("object")
+    return register.assign(owner=owner.where(owner.notna() & (owner.astype(str).str.strip() != ""), first))
+
+
+def completeness(portfolio: Portfolio) -> pd.DataFrame:
+    """Share of clients with a value, per evaluation criterion and financial field.
+
+    Returns a frame with ``column``, ``label``, ``filled`` (count), ``share`` (0–1),
+    sorted from the least to the most complete.
+    """
+    cat = portfolio.catalogue
+    df = portfolio.clients
+    cols = [k for k, c in cat.criteria.items() if c.kind != "numeric"]
+    cols += ["billing", "billing_previous", "profit", "margin_pct", "cost_to_serve"]
+    rows = []
+    for col in cols:
+        values = df[col] if col in df.columns else pd.Series(pd.NA, index=df.index)
+        filled = int(values.notna().sum())
+        rows.append(
+            {
+                "column": col,
+                "label": cat.label(col),
+                "filled": filled,
+                "share": filled / len(df) if len(df) else 0.0,
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["share", "column"], kind="stable").reset_index(drop=True)
+
+
+def quality_summary(portfolio: Portfolio) -> dict:
+    """Headline figures of the load, for the notebook's prose and the summary file."""
+    files = portfolio.report.file_summary()
+    problems = portfolio.report.problems
+    df = portfolio.clients
+    comp = completeness(portfolio)
+    out = {
+        "n_clients": len(df),
+        "n_from_invoices_only": int(df.get("from_invoices_only", pd.Series(False, index=df.index)).sum()),
+        "rows_read": int(files["rows_read"].sum()) if len(files) else 0,
+        "rows_loaded": int(files["rows_loaded"].sum()) if len(files) else 0,
+        "rows_rejected": int(files["rows_rejected"].sum()) if len(files) else 0,
+        "rows_blank": int(files["rows_blank"].sum()) if len(files) else 0,
+        "n_errors": portfolio.report.n_errors,
+        "n_warnings": portfolio.report.n_warnings,
+        "columns_with_problems": sorted(problems["column"].dropna().unique().tolist()),
+        "least_complete": comp.iloc[0].to_dict() if len(comp) else None,
+        "n_criteria_complete": int((comp["share"] == 1.0).sum()),
+        "n_criteria": len(comp),
+    }
+    if portfolio.invoices is not None:
+        inv = portfolio.invoices
+        out.update(
+            n_invoice_lines=len(inv),
+            first_invoice=inv["date"].min(),
+            last_invoice=inv["date"].max(),
+            n_credit_lines=int((inv["amount"] < 0).sum()),
+            reference_date=portfolio.invoice_tables.reference_date,
+        )
+    return out
