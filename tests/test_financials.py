@@ -1,0 +1,87 @@
+"""Financial trends: change, category mix, seasonal profile, projection and its back-test."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from portfolio_analysis import financials as fin
+
+SEASON = np.array([0.8, 0.9, 1.0, 1.1, 1.2, 1.0, 0.7, 0.8, 1.0, 1.1, 1.2, 1.2])  # mean 1
+
+
+def _by_month(values: dict, start="2023-01") -> pd.DataFrame:
+    rows = []
+    for cid, series in values.items():
+        months = pd.period_range(start, periods=len(series), freq="M").to_timestamp()
+        rows.append(pd.DataFrame({"client_id": cid, "month": months, "billing": series}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_billing_change_and_declining_flag():
+    clients = pd.DataFrame({"client_id": ["a", "b", "c", "d"], "billing": [110, 90, 50, 10.0],
+                            "billing_previous": [100, 100, np.nan, 0.0]})
+    out = fin.billing_change(clients, declining_threshold=-0.10)
+    assert out["change_pct"].tolist()[:2] == pytest.approx([10.0, -10.0])
+    assert np.isnan(out["change_pct"][2]) and np.isnan(out["change_pct"][3])
+    assert out["declining"].tolist() == [False, True, False, False]  # -10 % is at the threshold: inclusive
+
+
+def test_category_mix():
+    clients = pd.DataFrame({"client_id": ["a", "b"], "billing__parts": [30.0, np.nan], "billing__service": [70.0, np.nan]})
+    mix = fin.category_mix(clients)
+    assert mix["client_id"].tolist() == ["a"]
+    assert mix[["parts", "service"]].iloc[0].tolist() == pytest.approx([30.0, 70.0])
+
+
+def test_seasonal_profile_recovers_pure_seasonality():
+    # constant level times seasonality: the 2x12 moving average is the level, so the indices are exact
+    bm = _by_month({"a": 100 * np.tile(SEASON, 3), "b": 300 * np.tile(SEASON, 3)})
+    profile = fin.seasonal_profile(fin.monthly_matrix(bm))
+    assert profile.to_numpy() == pytest.approx(SEASON)
+
+
+def test_projection_of_pure_seasonality_is_one_more_year():
+    bm = _by_month({"a": 100 * np.tile(SEASON, 3), "b": 300 * np.tile(SEASON, 3)})
+    table = fin.project_billing(bm).table.set_index("client_id")
+    assert table.loc["a", "projection_12m"] == pytest.approx(1200.0)
+    assert table.loc["b", "projection_12m"] == pytest.approx(3600.0)
+    assert set(table["method"]) == {"seasonal-trend"}
+
+
+def test_projection_of_a_straight_line():
+    # 10 + 1 per month over 36 months (t = 0..35): next 12 months are t = 36..47, sum = 12*10 + sum(36..47) = 120 + 498
+    bm = _by_month({"a": 10.0 + np.arange(36)})
+    table = fin.project_billing(bm).table
+    assert table["projection_12m"].iloc[0] == pytest.approx(618.0)
+    assert table["billing_last_12m"].iloc[0] == pytest.approx(12 * 10 + sum(range(24, 36)))
+
+
+def test_short_history_falls_back_to_run_rate():
+    # 18 months: last 12 = 12*20 = 240, previous 12 months incomplete (6 months) -> no change applied
+    bm = _by_month({"a": np.r_[np.full(6, 10.0), np.full(12, 20.0)]})
+    table = fin.project_billing(bm).table
+    assert table["method"].iloc[0] == "run-rate"
+    assert table["projection_12m"].iloc[0] == pytest.approx(240.0)
+
+
+def test_annual_totals_only_use_the_clipped_change():
+    clients = pd.DataFrame({"client_id": ["a", "b", "c"], "billing": [120.0, 400.0, 50.0],
+                            "billing_previous": [100.0, 100.0, np.nan]})
+    table = fin.project_billing(None, clients, max_growth=0.5).table.set_index("client_id")
+    assert table.loc["a", "projection_12m"] == pytest.approx(144.0)  # +20 % again
+    assert table.loc["b", "projection_12m"] == pytest.approx(600.0)  # +300 % clipped to +50 %
+    assert table.loc["c", "projection_12m"] == pytest.approx(50.0)  # no previous year: flat
+    assert set(table["method"]) == {"run-rate (annual totals)"}
+
+
+def test_backtest_is_exact_on_a_noiseless_series_and_reports_the_naive_error():
+    # growth 1 per month, no seasonality, 36 months: the fitted line projects the hidden year exactly,
+    # while "next year = last year" misses by 12 per month: 144 out of sum(t=24..35)+120 = 474
+    bm = _by_month({"a": 10.0 + np.arange(36)})
+    bt = fin.backtest_projection(bm)
+    assert bt["wape_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert bt["naive_total_error_pct"] == pytest.approx(-144 / 474 * 100)
+
+
+def test_backtest_needs_36_months():
+    assert fin.backtest_projection(_by_month({"a": np.ones(30)}))["wape_pct"] is None
