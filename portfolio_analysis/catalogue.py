@@ -17,10 +17,11 @@ import copy
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -202,8 +203,8 @@ class Catalogue:
         def add(name: str, key: str) -> None:
             index.setdefault(_squash(name), key)
 
-        for group in (self.fields, {k: c.spec for k, c in self.criteria.items()}):
-            for key, spec in group.items():
+        for group in (self.fields, self.criteria):
+            for key in group:
                 add(key, key)
         for group in (self.fields, {k: c.spec for k, c in self.criteria.items()}):
             for key, spec in group.items():

@@ -58,3 +58,94 @@ def plot_problems(problems: pd.DataFrame, *, ax=None, top: int = 12):
     ax.set_title("Problems found, by column", loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+def plot_level_counts(data: pd.DataFrame, *, ax=None, title: str | None = None, color=None):
+    """Bars of clients per level (``label``, ``clients``), in the order given."""
+    ax = _ax(ax, figsize=(4.5, 3))
+    ax.bar(data["label"].astype(str), data["clients"], color=color or PALETTE["neutral"])
+    ax.set_ylabel("clients")
+    if title:
+        ax.set_title(title, loc="left")
+    ax.tick_params(axis="x", rotation=30)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_billing_distribution(clients: pd.DataFrame, *, ax=None, column: str = "billing"):
+    """Histogram of billing per client on a log scale (heavy tails are the rule)."""
+    import numpy as np
+
+    ax = _ax(ax)
+    values = pd.to_numeric(clients[column], errors="coerce")
+    values = values[values > 0]
+    if values.empty:
+        ax.text(0.5, 0.5, "no billing", ha="center", va="center", transform=ax.transAxes)
+        return ax
+    bins = np.logspace(np.log10(values.min()), np.log10(values.max()), 30)
+    ax.hist(values, bins=bins, color=PALETTE["neutral"], edgecolor="white")
+    ax.set_xscale("log")
+    ax.axvline(values.median(), color=PALETTE["bad"], linestyle="--", linewidth=1)
+    ax.text(values.median(), ax.get_ylim()[1] * 0.95, " median", color=PALETTE["bad"], va="top", fontsize=8)
+    ax.set_xlabel("billing, last 12 months (log scale)")
+    ax.set_ylabel("clients")
+    ax.set_title("Billing per client", loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_level_heatmap(matrix: pd.DataFrame, *, labels: dict | None = None, ax=None, order=None):
+    """Heat map of clients (rows) × criteria (columns), each cell the level score in [0, 1].
+
+    ``order`` sorts the rows (e.g. by total score); missing cells are shown in grey.
+    """
+    import seaborn as sns
+
+    data = matrix.loc[order] if order is not None else matrix
+    if labels:
+        data = data.rename(columns=labels)
+    ax = _ax(ax, figsize=(7, 6))
+    cmap = sns.color_palette("RdYlGn", as_cmap=True).copy()
+    cmap.set_bad("#D0D0D0")
+    sns.heatmap(data, ax=ax, cmap=cmap, vmin=0, vmax=1, yticklabels=False,
+                cbar_kws={"label": "level (0 = worst, 1 = best)"})
+    ax.set_ylabel(f"{len(data)} clients")
+    ax.set_xlabel("")
+    ax.set_title("Criteria levels across clients", loc="left")
+    return ax
+
+
+def plot_owner_spread(data: pd.DataFrame, *, ax=None, top: int = 15):
+    """Billing share per owner on our side; key-person risks in the alarm colour."""
+    ax = _ax(ax)
+    data = data.head(top)
+    colours = [PALETTE["bad"] if r else PALETTE["neutral"] for r in data["key_person_risk"]]
+    ax.barh(data["owner"].astype(str), data["billing_share_pct"], color=colours)
+    for y, (share, n) in enumerate(zip(data["billing_share_pct"], data["accounts"])):
+        ax.text(share + 0.5, y, f"{share:.0f} % · {n} accounts", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of billing (%)")
+    ax.set_title("Billing carried by each of our people", loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_monthly_billing(matrix: pd.DataFrame, projection_total: float | None = None, seasonal=None, *, ax=None):
+    """The portfolio's monthly billing and, dashed, the projected next 12 months."""
+    ax = _ax(ax, figsize=(8, 3.5))
+    total = matrix.sum(axis=0)
+    x = total.index.to_timestamp()
+    ax.plot(x, total.to_numpy(), color=PALETTE["neutral"], label="billed")
+    if projection_total is not None and seasonal is not None and len(total):
+        last = total.index[-1]
+        future = [last + h for h in range(1, 13)]
+        shape = seasonal.loc[[p.month for p in future]].to_numpy()
+        ax.plot([p.to_timestamp() for p in future], projection_total * shape / shape.sum(),
+                color=PALETTE["good"], linestyle="--", label="projected")
+    ax.set_ylabel("billing per month")
+    ax.legend(frameon=False)
+    ax.set_title("Monthly billing of the portfolio", loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

@@ -25,7 +25,7 @@ class InputError(Exception):
 class DataValidationError(Exception):
     """Raised in strict mode when the input has an error; carries the whole report."""
 
-    def __init__(self, report: "ValidationReport"):
+    def __init__(self, report: ValidationReport):
         self.report = report
         n = report.n_errors
         super().__init__(f"{n} error{'s' if n != 1 else ''} in the input:\n{report.to_text(max_rows=20)}")
@@ -90,7 +90,7 @@ class ValidationReport:
             self.files[file] = FileStats(file=str(file), kind=kind)
         return self.files[file]
 
-    def merge(self, other: "ValidationReport") -> None:
+    def merge(self, other: ValidationReport) -> None:
         self._rows.extend(other._rows)
         self._frames.extend(other._frames)
         self.files.update(other.files)
