@@ -55,6 +55,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_invoices.py
+	$(BIN)/python bench/bench_scoring.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check portfolio_analysis tests bench

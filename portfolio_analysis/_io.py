@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +26,7 @@ class Table:
     file: str
     encoding: str | None = None
     sep: str | None = None
+    problems: list = field(default_factory=list)  # (row, message, value) found while reading
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -90,18 +91,47 @@ def _read_csv(path: Path) -> Table:
         raise InputError(f"{path}: {exc}") from None
     text = raw.decode(encoding)
     sep = detect_separator(text)
-    data = pd.read_csv(
-        io.StringIO(text),
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        na_values=[],
-        skip_blank_lines=False,
-        skipinitialspace=False,
-    )
-    data.columns = [str(c).strip() for c in data.columns]
+    # The csv module, not pandas: a quoted cell may span lines, and the row a spreadsheet
+    # shows is the record number, not the line number; a line with more cells than the
+    # header must be reported, not silently turned into an index.
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    while records and not any(c.strip() for c in records[0]):
+        records.pop(0)  # blank lines above the header
+    if not records:
+        raise InputError(f"{path}: the file has no header row")
+    header = [c.strip() for c in records[0]]
+    while header and header[-1] == "" and all(len(r) < len(header) or not r[len(header) - 1].strip()
+                                             for r in records[1:]):
+        header.pop()  # empty trailing columns from a separator at the end of every line
+    width = len(header)
+    body = records[1:]
+    problems = []
+    for i, rec in enumerate(body):
+        if len(rec) > width and any(c.strip() for c in rec[width:]):
+            problems.append(
+                (i + 2, f"the row has {len(rec)} cells but the header has {width}; the cells after "
+                        f"column {width} were not read (an unquoted '{sep}' inside a cell?)",
+                 sep.join(rec[width:]))
+            )
+    cells = [(rec + [""] * width)[:width] for rec in body]
+    data = pd.DataFrame(cells, columns=_unique(header), dtype=object)
     rows = pd.Series(range(2, len(data) + 2), index=data.index)
-    return Table(data=data, rows=rows, file=str(path), encoding=encoding, sep=sep)
+    return Table(data=data, rows=rows, file=str(path), encoding=encoding, sep=sep, problems=problems)
+
+
+def _unique(header: list[str]) -> list[str]:
+    """Headers made unique the way pandas does it (``x``, ``x.1``), blank ones named ``Unnamed: i``."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(header):
+        h = h or f"Unnamed: {i}"
+        if h in seen:
+            seen[h] += 1
+            h = f"{h}.{seen[h]}"
+        else:
+            seen[h] = 0
+        out.append(h)
+    return out
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> Table:
@@ -116,7 +146,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> Table:
         raise InputError(f"{path}: no sheet named {sheet!r}; the workbook has {names}")
     if isinstance(sheet, int) and not 0 <= sheet < len(names):
         raise InputError(f"{path}: no sheet number {sheet}; the workbook has {len(names)} sheets {names}")
-    data = book.parse(sheet, dtype=object, keep_default_na=False, na_values=[])
+    data = pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False, na_values=[])
     data.columns = [str(c).strip() for c in data.columns]
     rows = pd.Series(range(2, len(data) + 2), index=data.index)
     return Table(data=data, rows=rows, file=f"{path}", encoding=None, sep=None)

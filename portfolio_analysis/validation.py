@@ -28,7 +28,7 @@ class DataValidationError(Exception):
     def __init__(self, report: ValidationReport):
         self.report = report
         n = report.n_errors
-        super().__init__(f"{n} error{'s' if n != 1 else ''} in the input:\n{report.to_text(max_rows=20)}")
+        super().__init__(f"{n} error{'s' if n != 1 else ''} in the input:\n{report.to_text(max_rows=20, max_colwidth=None)}")
 
 
 @dataclass
@@ -153,7 +153,7 @@ class ValidationReport:
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, default=int, **kwargs)
 
-    def to_text(self, max_rows: int | None = 50) -> str:
+    def to_text(self, max_rows: int | None = 50, max_colwidth: int | None = 70) -> str:
         """A readable report: counts per file, then the problems as a table.
 
         When there are more than ``max_rows`` problems, the table shows the first
@@ -176,7 +176,7 @@ class ValidationReport:
                 suggestion=shown["suggestion"].map(lambda s: f"did you mean {s!r}?" if s else ""),
                 file=shown["file"].map(lambda f: str(f).rsplit("/", 1)[-1]),
             ).fillna("")
-            lines.append(table.to_string(index=False, max_colwidth=70))
+            lines.append(table.to_string(index=False, max_colwidth=max_colwidth))
             if max_rows is not None and len(probs) > max_rows:
                 rest = probs.iloc[max_rows:]
                 counts = rest.groupby(["severity", "column", "message"], dropna=False).size()

@@ -1,0 +1,920 @@
+"""Loading the client register and the contacts table, as consultants receive them.
+
+:func:`load_clients` reads a register (CSV in any usual dialect, Excel, or a
+DataFrame already in memory), recognises its headers in English or French
+through the criteria catalogue, turns every cell into its canonical form and
+reports every problem at once in a :class:`~portfolio_analysis.validation.ValidationReport`.
+Loading is lenient: a bad cell becomes missing and the row stays; only a row
+without a usable client id (blank, or a duplicate of an earlier row) is
+rejected. Strict mode is the caller's: ``report.raise_if_errors()``.
+
+:func:`load_contacts` reads a separate table of people (client_id, side, name,
+role); :func:`contacts_from_register` derives the same table from the
+register's ``our_contacts`` and ``client_contacts`` columns.
+
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"Code client": ["C1"], "Nom": ["Acme"], "Rentabilité": ["Élevée"]})
+>>> load_clients(raw)[["client_id", "name", "profitability"]].to_dict("records")
+[{'client_id': 'C1', 'name': 'Acme', 'profitability': 'high'}]
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._io import Table, read_table
+from ._parsing import is_blank, parse_number
+from .catalogue import Catalogue, load_catalogue, normalise
+from .validation import PROBLEM_COLUMNS, DataValidationError, ValidationReport
+
+__all__ = ["load_clients", "load_contacts", "contacts_from_register", "CONTACT_COLUMNS"]
+
+DATAFRAME_FILE = "<dataframe>"
+CONTACT_COLUMNS = ["client_id", "side", "name", "role"]
+
+# decision criteria are written "prix; confiance", "price / trust", "prix et confiance"
+_MULTI_SPLIT = r"(?i)\s*(?:[;,/+|]|\b(?:et|and)\b)\s*"
+# lists of people: one per line or separated by semicolons (commas belong to "Dupont, Marie")
+_NAMES_SPLIT = r"(?:\s*[;\n\r]\s*)+"
+_ROLE = r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$"
+_NUMERIC_KINDS = ("amount", "signed_amount", "percent")
+_TEXT_KINDS = ("id", "text", "names")
+# bounds of percentage fields (None: unbounded); a margin cannot exceed 100 % of billing
+_PERCENT_RANGE = {"share_of_wallet_pct": (0.0, 100.0), "margin_pct": (None, 100.0)}
+# a level column that may also hold a percentage, and where that percentage goes
+_PERCENT_TARGET = {"profitability": "margin_pct"}
+# where a bare figure written in a level column belongs
+_FIGURE_COLUMN = {"profitability": "profit"}
+_EXAMPLE = {
+    "amount": "an amount >= 0, e.g. 12 345,67",
+    "signed_amount": "an amount, e.g. -1 250,00",
+    "percent": "a percentage, e.g. 35 %",
+}
+# pandas renames a repeated header "Name" to "Name.1"
+_MANGLED = re.compile(r"^(?P<base>.*)\.(?P<n>\d+)$")
+_UNNAMED = re.compile(r"^(Unnamed: \d+(_level_\d+)?|)$")
+
+_CONTACT_HEADERS = {
+    "client_id": [
+        "client_id",
+        "client id",
+        "id client",
+        "identifiant client",
+        "code client",
+        "client",
+        "customer id",
+        "customer",
+        "client code",
+        "numero client",
+        "n client",
+        "account id",
+    ],
+    "side": ["side", "cote", "party", "partie", "camp"],
+    "name": [
+        "name",
+        "nom",
+        "contact",
+        "contact name",
+        "nom du contact",
+        "person",
+        "personne",
+        "interlocuteur",
+        "full name",
+        "nom complet",
+    ],
+    "role": ["role", "fonction", "title", "job title", "position", "poste", "titre"],
+}
+_SIDES = {
+    "ours": [
+        "ours",
+        "our",
+        "us",
+        "we",
+        "company",
+        "internal",
+        "our side",
+        "our company",
+        "supplier",
+        "nous",
+        "notre",
+        "nos",
+        "chez nous",
+        "interne",
+        "fournisseur",
+        "notre entreprise",
+    ],
+    "client": [
+        "client",
+        "customer",
+        "theirs",
+        "their",
+        "them",
+        "external",
+        "client side",
+        "customer side",
+        "externe",
+        "le client",
+        "cote client",
+        "chez le client",
+    ],
+}
+
+
+def _squash(text) -> str:
+    return normalise(text).replace(" ", "")
+
+
+# -- reading ------------------------------------------------------------------
+def _read(source, sheet) -> Table:
+    if isinstance(source, pd.DataFrame):
+        data = source.reset_index(drop=True)
+        data = data.set_axis([str(c).strip() for c in data.columns], axis=1)
+        rows = pd.Series(np.arange(2, len(data) + 2), index=data.index)
+        return Table(data=data, rows=rows, file=DATAFRAME_FILE)
+    table = read_table(Path(source), sheet=sheet)
+    # rows are matched by position: whatever index the reader left must not be relied on
+    table.data = table.data.reset_index(drop=True)
+    table.rows = table.rows.reset_index(drop=True)
+    return table
+
+
+def _cell_text(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer() and abs(value) < 2**53:
+        return str(int(value))  # an Excel or numeric id 7.0 is "7"
+    return str(value)
+
+
+def _text(col: pd.Series, *, strip: bool = True) -> pd.Series:
+    """Cells as text (``string`` dtype), blanks as NA."""
+    if isinstance(col.dtype, pd.StringDtype):
+        s = col.astype("string")
+    else:
+        # Excel and in-memory frames hold numbers; a per-cell pass is fine at register size
+        s = col.astype(object).map(_cell_text).astype("string")
+    if strip:
+        s = s.str.strip()
+    return s.mask(s.fillna("").str.strip().eq(""))
+
+
+class _Problems:
+    """Problems of one file, gathered as small frames and handed to the report at the end."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.frames: list[pd.DataFrame] = []
+
+    def cells(self, severity, rows, column, values, message, suggestion=None) -> None:
+        rows = np.asarray(rows, dtype="int64")
+        if not len(rows):
+            return
+        values = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy())
+        values = values.astype("string")
+        frame = pd.DataFrame(
+            {
+                "severity": severity,
+                "file": self.file,
+                "row": rows,
+                "column": column,
+                "value": values.astype(object).where(values.notna(), None).to_numpy(),
+                "message": np.asarray(message, dtype=object) if not isinstance(message, str) else message,
+                "suggestion": (
+                    np.asarray(suggestion, dtype=object)
+                    if suggestion is not None and not isinstance(suggestion, str)
+                    else suggestion
+                ),
+            }
+        )
+        self.frames.append(frame[PROBLEM_COLUMNS])
+
+    def one(self, severity, row, column, value, message, suggestion=None) -> None:
+        self.frames.append(
+            pd.DataFrame(
+                [[severity, self.file, row, column, value, message, suggestion]],
+                columns=PROBLEM_COLUMNS,
+            ).astype({"row": "object"})
+        )
+
+    def flush(self, report: ValidationReport) -> None:
+        for frame in self.frames:
+            report.add_frame(frame)
+        self.frames = []
+
+
+def _group_words(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """Per group, its values in order as '5', '5 and 9' or '5, 9 and 12' (vectorised)."""
+    n = values.groupby(groups, sort=False).transform("size").to_numpy()
+    k = values.groupby(groups, sort=False).cumcount().to_numpy()
+    sep = np.where(k < n - 2, ", ", np.where(k == n - 2, " and ", ""))
+    pieces = pd.Series(values.astype(str).to_numpy() + sep, index=values.index, dtype="str")
+    return pieces.groupby(groups, sort=False).sum()
+
+
+def _list_words(items) -> str:
+    """'5', '5 and 9', '5, 9 and 12'."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# -- headers ------------------------------------------------------------------
+def _known_columns(cat: Catalogue) -> list[str]:
+    """Every register column in output order: share_of_wallet_pct right after share_of_wallet."""
+    cols = list(cat.register_columns)
+    if "share_of_wallet_pct" in cat.fields and "share_of_wallet_pct" not in cols:
+        at = cols.index("share_of_wallet") + 1 if "share_of_wallet" in cols else len(cols)
+        cols.insert(at, "share_of_wallet_pct")
+    return cols
+
+
+def _label(cat: Catalogue, key: str) -> str:
+    if key.startswith("billing__"):
+        return f"Billing {key[len('billing__') :].replace('_', ' ')}"
+    try:
+        return cat.label(key)
+    except KeyError:
+        return key
+
+
+def _find_column(headers: list[str], name, taken: set[int]) -> int | None:
+    """Position of the header a --map names: exact first, then ignoring case, accents and spacing."""
+    name = str(name).strip()
+    for pos, h in enumerate(headers):
+        if h == name and pos not in taken:
+            return pos
+    for pos, h in enumerate(headers):
+        if _squash(h) == _squash(name) and pos not in taken:
+            return pos
+    return None
+
+
+def _apply_mapping(headers, mapping, known, problems, label) -> dict[str, int]:
+    assigned: dict[str, int] = {}
+    for field, col in (mapping or {}).items():
+        # the command line shares one --map list between the loaders: fields of other tables are theirs
+        if field not in known and not str(field).startswith("billing__"):
+            continue
+        pos = _find_column(headers, col, set(assigned.values()))
+        if pos is None:
+            found = ", ".join(repr(h) for h in headers)
+            problems.one(
+                "warning",
+                None,
+                field,
+                str(col),
+                f"mapping {field}={col}: no column {col!r} in this file (columns found: {found}); "
+                f"{label(field)} is looked for among the headers instead",
+            )
+            continue
+        assigned[field] = pos
+    return assigned
+
+
+def _resolve_headers(headers, cat: Catalogue, mapping, problems, skip: set[int]):
+    """Decide what each column is: a catalogue column, a billing category, or an extra column."""
+    known = set(_known_columns(cat))
+
+    def label(key):
+        return _label(cat, key)
+
+    assigned = _apply_mapping(headers, mapping, known, problems, label)
+    mapped = set(assigned.values())
+    extras: list[int] = []
+    unknown: list[int] = []
+    for pos, header in enumerate(headers):
+        if pos in mapped or pos in skip:
+            continue
+        base = header
+        m = _MANGLED.match(header)
+        if m and m.group("base") in headers:
+            base = m.group("base")
+        key = cat.match_header(base)
+        if key is not None and key not in known:
+            problems.one(
+                "warning",
+                None,
+                header,
+                None,
+                f"column {header!r} is {label(key)}, which the analysis computes itself; "
+                "kept as an extra column",
+            )
+            extras.append(pos)
+            continue
+        if key is None:
+            category = cat.category_of_header(base)
+            if category:
+                key = f"billing__{category}"
+        if key is None:
+            extras.append(pos)
+            unknown.append(pos)
+            continue
+        if key in assigned:
+            problems.one(
+                "warning",
+                None,
+                header,
+                None,
+                f"column {header!r} is also {label(key)}, already read from column "
+                f"{headers[assigned[key]]!r}; kept as an extra column",
+            )
+            extras.append(pos)
+            continue
+        assigned[key] = pos
+    for pos in unknown:
+        guess = cat.suggest_header(headers[pos])
+        if guess is not None and guess in known and guess not in assigned:
+            problems.one(
+                "warning",
+                None,
+                headers[pos],
+                None,
+                f"unknown column {headers[pos]!r}, kept as an extra column; "
+                f"did you mean {label(guess)!r} ({guess})?",
+                guess,
+            )
+    return assigned, extras
+
+
+# -- cells --------------------------------------------------------------------
+class _Cells:
+    """The parsing rules of register cells, sharing the file's rows and problem list."""
+
+    def __init__(self, cat: Catalogue, rows: pd.Series, problems: _Problems):
+        self.cat = cat
+        self.rows = rows
+        self.problems = problems
+
+    def numbers(self, key, kind, col, header) -> pd.Series:
+        values, bad, _ = parse_number(col, allow_percent=kind == "percent")
+        self.problems.cells(
+            "error",
+            self.rows[bad],
+            header,
+            _text(col[bad], strip=False),
+            f"not a number; expected {_EXAMPLE[kind]}",
+        )
+        return self.check_range(key, kind, values, col, header)
+
+    def check_range(self, key, kind, values, col, header) -> pd.Series:
+        if kind == "amount":
+            neg = values < 0
+            self.problems.cells(
+                "error",
+                self.rows[neg],
+                header,
+                _text(col[neg], strip=False),
+                "negative amount; expected >= 0",
+            )
+            values = values.mask(neg)
+        elif kind == "percent" and key in _PERCENT_RANGE:
+            low, high = _PERCENT_RANGE[key]
+            out = pd.Series(False, index=values.index)
+            if low is not None:
+                out |= values < low
+            if high is not None:
+                out |= values > high
+            span = f"between {low:g} and {high:g}" if low is not None else f"at most {high:g}"
+            self.problems.cells(
+                "error",
+                self.rows[out],
+                header,
+                _text(col[out], strip=False),
+                f"{_label(self.cat, key)} outside its range; expected a percentage {span}",
+            )
+            values = values.mask(out)
+        return values
+
+    def levels(self, key, text: pd.Series, header, *, open_list=False) -> pd.Series:
+        uniq = text.dropna().unique()
+        match = {u: self.cat.match_level(key, u) for u in uniq}
+        levels = text.map(match)
+        unknown = text.notna() & levels.isna()
+        if open_list:
+            return levels.fillna(text).astype("string")
+        self._unknown(key, text[unknown], header)
+        return levels.astype("string")
+
+    def _unknown(self, key, values: pd.Series, header) -> None:
+        if not len(values):
+            return
+        expected = ", ".join(lv["key"] for lv in self.cat.levels_of(key))
+        label = _label(self.cat, key)
+        uniq = values.unique()
+        suggestion = values.map({u: self.cat.suggest(key, u) for u in uniq})
+        message = "unknown level '" + values + f"' for {label}; expected one of: {expected}"
+        self.problems.cells(
+            "error",
+            self.rows[values.index],
+            header,
+            values,
+            message.to_numpy(dtype=object),
+            suggestion.astype(object).where(suggestion.notna(), None).to_numpy(),
+        )
+
+    def multi(self, key, text: pd.Series, header) -> pd.Series:
+        parts = text.str.split(_MULTI_SPLIT, regex=True).explode().astype("string").str.strip()
+        parts = parts[parts.notna() & parts.ne("")]
+        match = {u: self.cat.match_level(key, u) for u in parts.unique()}
+        keys = parts.map(match)
+        self._unknown(key, parts[keys.isna()], header)
+        known = keys.dropna()
+        # one pass per level (a handful): catalogue order and no repeats, without a per-row join
+        joined = pd.Series("", index=text.index, dtype="string")
+        for level in (lv["key"] for lv in self.cat.levels_of(key)):
+            has = text.index.isin(known.index[known.eq(level).to_numpy()])
+            joined = joined + pd.Series(np.where(has, level + ";", ""), index=text.index, dtype="string")
+        joined = joined.str.rstrip(";")
+        return joined.mask(joined.eq(""))
+
+    @staticmethod
+    def names(text: pd.Series) -> pd.Series:
+        s = text.str.replace(_NAMES_SPLIT, "; ", regex=True).str.strip(" ;\t\r\n")
+        return s.mask(s.eq(""))
+
+    def level_or_percent(self, key, col, header, pct_key) -> tuple[pd.Series, pd.Series]:
+        """A level column that may hold percentages (share of wallet): (levels, percentages)."""
+        text = _text(col)
+        values, bad, _ = parse_number(text)
+        is_number = values.notna()
+        pct = self.check_range(pct_key, "percent", values.where(is_number), col, header)
+        levels = self.levels(key, text.mask(is_number), header)
+        return levels, pct
+
+    def derive_levels(self, key, pct: pd.Series) -> pd.Series:
+        """Levels from a percentage with the criterion's ``percent_cutoffs`` (lower bound inclusive)."""
+        spec = self.cat.criteria[key].spec.get("percent_cutoffs") or {}
+        level_keys = [lv["key"] for lv in self.cat.levels_of(key)]
+        out = pd.Series(pd.NA, index=pct.index, dtype="string")
+        out = out.mask(pct.notna(), level_keys[0])
+        for level, cut in sorted(spec.items(), key=lambda kv: kv[1]):
+            out = out.mask(pct >= float(cut), level)
+        return out
+
+
+# -- the register -------------------------------------------------------------
+def load_clients(
+    source,
+    *,
+    catalogue: Catalogue | None = None,
+    mapping: dict | None = None,
+    sheet: str | int | None = None,
+    report: ValidationReport | None = None,
+) -> pd.DataFrame:
+    """Load a client register, reporting every problem at once.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A CSV (comma or semicolon; UTF-8, UTF-8 with BOM or Windows-1252) or an
+        Excel file, or a DataFrame already read (its problems are reported for
+        the file ``"<dataframe>"``, rows numbered from 2 as in a spreadsheet).
+    catalogue : Catalogue, optional
+        The criteria catalogue (default: the shipped one).
+    mapping : dict, optional
+        ``{field: column}`` naming the file's column for one of our fields; it
+        takes precedence over header matching. Fields the register does not
+        have (``date``, ``amount``, ... of other tables) are ignored.
+    sheet : str or int, optional
+        The Excel sheet (default: the first).
+    report : ValidationReport, optional
+        Where problems and row counts go (a new one when None: pass yours to see them).
+
+    Returns
+    -------
+    DataFrame
+        One row per loaded client: ``client_id``, ``name``, every register
+        column of the catalogue (missing when the file lacks it) with
+        ``share_of_wallet_pct`` after ``share_of_wallet``, the ``billing__<category>``
+        columns, the file's extra columns as text, ``source_row`` (the
+        spreadsheet row) and ``from_invoices_only`` (False). Levels hold
+        canonical keys; amounts and percentages are float64; text is ``str``.
+
+    Raises
+    ------
+    DataValidationError
+        When a required column (``client_id``, ``name``) is missing: nothing can load.
+    InputError
+        When the file cannot be read.
+
+    Notes
+    -----
+    Rows without a client id, and later rows repeating an id, are rejected; any
+    other bad cell becomes missing and the row stays. A share of wallet or
+    margin written as a fraction (0.35) is read as 0.35 %: percentages are never
+    guessed. Check ``report.has_errors`` or call ``report.raise_if_errors()``
+    for a strict load.
+    """
+    cat = catalogue if catalogue is not None else load_catalogue()
+    report = report if report is not None else ValidationReport()
+    table = _read(source, sheet)
+    file = table.file
+    problems = _Problems(file)
+    for row, message, value in table.problems:  # ragged lines found by the reader
+        problems.one("error", row, None, value, message)
+    stats = report.stats(file, "clients")
+
+    headers = [str(c) for c in table.data.columns]
+    cells = table.data.set_axis(range(len(headers)), axis=1)
+    blank = pd.DataFrame({pos: is_blank(cells[pos]) for pos in cells.columns}, index=cells.index)
+    blank_row = blank.all(axis=1) if len(headers) else pd.Series(True, index=cells.index)
+    # a trailing separator makes a nameless, empty column: nothing to carry through
+    skip = {pos for pos, h in enumerate(headers) if _UNNAMED.match(h) and bool(blank[pos].all())}
+
+    assigned, extras = _resolve_headers(headers, cat, mapping, problems, skip)
+
+    n_blank = int(blank_row.sum())
+    stats.rows_read = len(cells)
+    stats.rows_blank = n_blank
+
+    required = [k for k, f in cat.fields.items() if f.get("required")]
+    missing = [k for k in required if k not in assigned]
+    if missing:
+        found = ", ".join(repr(h) for h in headers) or "none"
+        names = _list_words(f"{k} ({_label(cat, k)})" for k in missing)
+        message = (
+            f"missing required column{'s' if len(missing) > 1 else ''} {names}; "
+            f"the columns found are: {found}. Name the column in the header (English or French "
+            "label, or an alias) or map it, e.g. --map client_id=COLUMN"
+        )
+        problems.one("error", None, ", ".join(missing), None, message)
+        problems.flush(report)
+        stats.rows_loaded = 0
+        stats.rows_rejected = len(cells) - n_blank
+        raise DataValidationError(report)
+
+    for key, crit in cat.criteria.items():
+        present = key in assigned or (key == "share_of_wallet" and "share_of_wallet_pct" in assigned)
+        if crit.kind != "numeric" and not present:
+            problems.one(
+                "warning",
+                None,
+                key,
+                None,
+                f"no {crit.label.get('en', key)} column ({key}): scoring will treat it as missing "
+                "for every client",
+            )
+
+    live = ~blank_row
+    cells = cells[live]
+    rows = table.rows[live]
+    parse = _Cells(cat, rows, problems)
+    out: dict[str, pd.Series] = {}
+
+    # the key: a row without a usable id cannot be loaded
+    id_header = headers[assigned["client_id"]]
+    raw_id = cells[assigned["client_id"]]
+    ids = _text(raw_id)
+    no_id = ids.isna()
+    problems.cells(
+        "error",
+        rows[no_id],
+        id_header,
+        _text(raw_id[no_id], strip=False).fillna(""),
+        "empty client id; the row cannot be keyed and is not loaded",
+    )
+    dup_any = ids.duplicated(keep=False) & ~no_id
+    dup_later = ids.duplicated(keep="first") & ~no_id
+    if dup_any.any():
+        where = _group_words(rows[dup_any], ids[dup_any])
+        message = "client id '" + ids[dup_later] + "' appears in rows " + ids[dup_later].map(where)
+        self_message = (message + "; the first is kept").to_numpy(dtype=object)
+        problems.cells("error", rows[dup_later], id_header, ids[dup_later], self_message)
+    out["client_id"] = ids
+
+    for key, pos in assigned.items():
+        if key == "client_id":
+            continue
+        header = headers[pos]
+        col = cells[pos]
+        kind = "amount" if key.startswith("billing__") else cat.column_kind(key)
+        if key == "name":
+            text = _text(col)
+            problems.cells(
+                "warning", rows[text.isna()], header, _text(col[text.isna()], strip=False), "empty name"
+            )
+            out[key] = text
+        elif kind in _NUMERIC_KINDS:
+            out[key] = parse.numbers(key, kind, col, header)
+        elif kind == "names":
+            out[key] = parse.names(_text(col))
+        elif kind == "multi":
+            out[key] = parse.multi(key, _text(col), header)
+        elif (
+            key in cat.criteria
+            and cat.criteria[key].spec.get("percent_cutoffs")
+            and f"{key}_pct" in cat.fields
+        ):
+            levels, pct = parse.level_or_percent(key, col, header, f"{key}_pct")
+            out[key] = levels
+            out[f"_{key}_pct"] = pct
+        elif key in _PERCENT_TARGET:
+            text = _text(col)
+            values, _, has_pct = parse_number(text)
+            as_pct = values.notna() & has_pct
+            figure = values.notna() & ~has_pct
+            problems.cells(
+                "error",
+                rows[figure],
+                header,
+                text[figure],
+                f"a number where a level of {_label(cat, key)} is expected "
+                f"({', '.join(lv['key'] for lv in cat.levels_of(key))}); profit figures go in the "
+                f"{_FIGURE_COLUMN[key]} column, margins as a percentage in {_PERCENT_TARGET[key]}",
+            )
+            target = _PERCENT_TARGET[key]
+            out[f"_{target}"] = parse.check_range(target, "percent", values.where(as_pct), col, header)
+            out[key] = parse.levels(key, text.mask(values.notna()), header)
+        elif kind in ("ordinal", "categorical") or (key in cat.fields and cat.fields[key].get("levels")):
+            spec = cat.criteria[key].spec if key in cat.criteria else cat.fields[key]
+            out[key] = parse.levels(key, _text(col), header, open_list=bool(spec.get("open")))
+        else:
+            out[key] = _text(col)
+
+    # percentages written in a level column fill the percentage column where it is empty
+    for key in list(out):
+        if key.startswith("_"):
+            target = key[1:]
+            side = out.pop(key)
+            out[target] = out[target].fillna(side) if target in out else side
+    for key in cat.criteria:
+        if cat.criteria[key].spec.get("percent_cutoffs") and f"{key}_pct" in out:
+            derived = parse.derive_levels(key, out[f"{key}_pct"])
+            out[key] = out[key].fillna(derived) if key in out else derived
+
+    keep = ~no_id & ~dup_later
+    stats.rows_rejected = int((~keep).sum())
+    stats.rows_loaded = int(keep.sum())
+    problems.flush(report)
+
+    frame = _assemble(cat, out, keep, cells, headers, extras, rows)
+    return frame
+
+
+def _assemble(cat, out, keep, cells, headers, extras, rows) -> pd.DataFrame:
+    n = int(keep.sum())
+    columns: dict[str, pd.Series | np.ndarray] = {}
+    for key in _known_columns(cat):
+        kind = cat.column_kind(key)
+        if key in out:
+            values = out[key][keep].to_numpy()
+        else:
+            values = np.full(n, np.nan)
+        columns[key] = (
+            pd.Series(values, dtype="float64") if kind in _NUMERIC_KINDS else pd.Series(values, dtype="str")
+        )
+    for key in (k for k in out if k.startswith("billing__")):  # in file order
+        columns[key] = pd.Series(out[key][keep].to_numpy(), dtype="float64")
+    taken = set(columns) | {"source_row", "from_invoices_only"}
+    for pos in extras:
+        name = headers[pos]
+        while name in taken:
+            name = f"{name} (extra)"
+        taken.add(name)
+        columns[name] = pd.Series(_text(cells[pos][keep], strip=False).to_numpy(), dtype="str")
+    columns["source_row"] = pd.Series(rows[keep].to_numpy(), dtype="int64")
+    columns["from_invoices_only"] = pd.Series(np.zeros(n, dtype=bool))
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+
+# -- contacts -----------------------------------------------------------------
+def _split_role(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'Marie Dupont (buyer)' -> ('Marie Dupont', 'buyer'); without parentheses the role is NA."""
+    parts = names.str.extract(_ROLE)
+    has = parts["name"].notna() & parts["name"].str.strip().ne("")
+    name = parts["name"].where(has, names).str.strip()
+    role = parts["role"].where(has).str.strip()
+    return name, role.mask(role.eq(""))
+
+
+def load_contacts(
+    source,
+    *,
+    clients: pd.DataFrame | None = None,
+    mapping: dict | None = None,
+    sheet: str | int | None = None,
+    report: ValidationReport | None = None,
+) -> pd.DataFrame:
+    """Load a table of the people in each relationship.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        Columns client id, side, name and optionally role, headed in English or
+        French (``identifiant client``, ``côté``, ``nom``, ``rôle``/``fonction``).
+    clients : DataFrame, optional
+        The loaded register; contacts of a client not in it are rejected.
+    mapping : dict, optional
+        ``{field: column}`` for ``client_id``, ``side``, ``name``, ``role``; other fields are ignored.
+    sheet : str or int, optional
+        The Excel sheet.
+    report : ValidationReport, optional
+        Where problems and row counts go (kind ``contacts``).
+
+    Returns
+    -------
+    DataFrame
+        ``client_id``, ``side`` (``ours`` or ``client``), ``name``, ``role``,
+        ``source_row``, then the file's extra columns. A name written
+        ``Marie Dupont (buyer)`` with no role gives the role ``buyer``.
+
+    Raises
+    ------
+    DataValidationError
+        When the client id, side or name column is missing.
+    """
+    report = report if report is not None else ValidationReport()
+    table = _read(source, sheet)
+    file = table.file
+    problems = _Problems(file)
+    for row, message, value in table.problems:  # ragged lines found by the reader
+        problems.one("error", row, None, value, message)
+    stats = report.stats(file, "contacts")
+    headers = [str(c) for c in table.data.columns]
+    cells = table.data.set_axis(range(len(headers)), axis=1)
+    blank = pd.DataFrame({pos: is_blank(cells[pos]) for pos in cells.columns}, index=cells.index)
+    blank_row = blank.all(axis=1) if len(headers) else pd.Series(True, index=cells.index)
+    skip = {pos for pos, h in enumerate(headers) if _UNNAMED.match(h) and bool(blank[pos].all())}
+
+    index = {_squash(alias): key for key, aliases in _CONTACT_HEADERS.items() for alias in aliases}
+    assigned: dict[str, int] = {}
+    for field, col in (mapping or {}).items():
+        if field in _CONTACT_HEADERS:
+            pos = _find_column(headers, col, set(assigned.values()))
+            if pos is None:
+                problems.one(
+                    "warning",
+                    None,
+                    field,
+                    str(col),
+                    f"mapping {field}={col}: no column {col!r} in this file; "
+                    "looking for it among the headers instead",
+                )
+            else:
+                assigned[field] = pos
+    extras = []
+    for pos, header in enumerate(headers):
+        if pos in assigned.values() or pos in skip:
+            continue
+        key = index.get(_squash(header))
+        if key is None:
+            extras.append(pos)
+        elif key in assigned:
+            problems.one(
+                "warning",
+                None,
+                header,
+                None,
+                f"column {header!r} is also {key}, already read from column "
+                f"{headers[assigned[key]]!r}; kept as an extra column",
+            )
+            extras.append(pos)
+        else:
+            assigned[key] = pos
+
+    n_blank = int(blank_row.sum())
+    stats.rows_read = len(cells)
+    stats.rows_blank = n_blank
+    missing = [k for k in ("client_id", "side", "name") if k not in assigned]
+    if missing:
+        found = ", ".join(repr(h) for h in headers) or "none"
+        message = (
+            f"missing required column{'s' if len(missing) > 1 else ''} {_list_words(missing)} in the "
+            f"contacts table; the columns found are: {found}. Expected client id, side (ours or "
+            "client), name and optionally role, in English or French"
+        )
+        problems.one("error", None, ", ".join(missing), None, message)
+        problems.flush(report)
+        stats.rows_loaded = 0
+        stats.rows_rejected = len(cells) - n_blank
+        raise DataValidationError(report)
+
+    live = ~blank_row
+    cells = cells[live]
+    rows = table.rows[live]
+
+    ids = _text(cells[assigned["client_id"]])
+    reject = ids.isna()
+    problems.cells(
+        "error",
+        rows[reject],
+        headers[assigned["client_id"]],
+        ids[reject].fillna(""),
+        "empty client id; the contact cannot be attached to a client and is not loaded",
+    )
+    if clients is not None:
+        known = set(clients["client_id"].dropna().astype(str))
+        stranger = ids.notna() & ~ids.isin(known)
+        problems.cells(
+            "error",
+            rows[stranger],
+            headers[assigned["client_id"]],
+            ids[stranger],
+            "client id not in the client register; the contact is not loaded",
+        )
+        reject |= stranger
+
+    side_text = _text(cells[assigned["side"]])
+    side_index = {_squash(v): key for key, values in _SIDES.items() for v in values}
+    side = side_text.map({u: side_index.get(_squash(u)) for u in side_text.dropna().unique()})
+    bad_side = side.isna()
+    problems.cells(
+        "error",
+        rows[bad_side],
+        headers[assigned["side"]],
+        side_text[bad_side].fillna(""),
+        "unknown side; expected ours (our people) or client (the client's people); the contact is not loaded",
+    )
+    reject |= bad_side
+
+    raw_name = _text(cells[assigned["name"]])
+    no_name = raw_name.isna()
+    problems.cells(
+        "error",
+        rows[no_name],
+        headers[assigned["name"]],
+        raw_name[no_name].fillna(""),
+        "empty name; the contact is not loaded",
+    )
+    reject |= no_name
+
+    name, role_from_name = _split_role(raw_name.fillna(""))
+    if "role" in assigned:
+        role = _text(cells[assigned["role"]])
+        name = name.where(role.isna(), raw_name.str.strip())
+        role = role.fillna(role_from_name)
+    else:
+        role = role_from_name
+
+    keep = ~reject
+    stats.rows_rejected = int(reject.sum())
+    stats.rows_loaded = int(keep.sum())
+    problems.flush(report)
+
+    n = int(keep.sum())
+    columns = {
+        "client_id": pd.Series(ids[keep].to_numpy(), dtype="str"),
+        "side": pd.Series(side[keep].to_numpy(), dtype="str"),
+        "name": pd.Series(name[keep].to_numpy(), dtype="str"),
+        "role": pd.Series(role[keep].to_numpy(), dtype="str"),
+        "source_row": pd.Series(rows[keep].to_numpy(), dtype="int64"),
+    }
+    for pos in extras:
+        label = headers[pos]
+        while label in columns:
+            label = f"{label} (extra)"
+        columns[label] = pd.Series(_text(cells[pos][keep], strip=False).to_numpy(), dtype="str")
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))
+
+
+def contacts_from_register(clients: pd.DataFrame) -> pd.DataFrame:
+    """The people named in the register's ``our_contacts`` and ``client_contacts`` columns.
+
+    Parameters
+    ----------
+    clients : DataFrame
+        A loaded register (names separated by ``;`` or new lines; a role may
+        follow a name in parentheses).
+
+    Returns
+    -------
+    DataFrame
+        ``client_id``, ``side`` (``ours`` or ``client``), ``name``, ``role``
+        (NA when none is given), in register order, our people first within a
+        client, then as written.
+
+    >>> reg = pd.DataFrame({"client_id": ["C1"], "our_contacts": ["Ana (KAM); Bo"],
+    ...                     "client_contacts": ["Marie Dupont (buyer)"]})
+    >>> contacts_from_register(reg).values.tolist()
+    [['C1', 'ours', 'Ana', 'KAM'], ['C1', 'ours', 'Bo', nan], ['C1', 'client', 'Marie Dupont', 'buyer']]
+    """
+    parts = []
+    base = clients.reset_index(drop=True)
+    for order, (side, column) in enumerate((("ours", "our_contacts"), ("client", "client_contacts"))):
+        if column not in base.columns:
+            continue
+        names = base[column].astype("string").str.split(_NAMES_SPLIT, regex=True).explode()
+        names = names.astype("string").str.strip()
+        names = names[names.notna() & names.ne("")]
+        name, role = _split_role(names)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "client_id": base["client_id"].to_numpy()[names.index.to_numpy(dtype="int64")],
+                    "side": side,
+                    "name": name.to_numpy(),
+                    "role": role.to_numpy(),
+                    "_client": names.index.to_numpy(dtype="int64"),
+                    "_side": order,
+                    "_k": names.groupby(level=0).cumcount().to_numpy(),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in CONTACT_COLUMNS})
+    tidy = pd.concat(parts, ignore_index=True).sort_values(["_client", "_side", "_k"], kind="stable")
+    out = tidy[CONTACT_COLUMNS].reset_index(drop=True)
+    return out.astype({c: "str" for c in CONTACT_COLUMNS})
