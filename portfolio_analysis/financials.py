@@ -245,3 +245,17 @@ def backtest_projection(by_month: pd.DataFrame, **kwargs) -> dict:
         )
 
     return {**out, **dict(zip(keys, errors(pred) + errors(naive)))}
+
+
+def billing_by_year_and_category(invoices: pd.DataFrame) -> pd.DataFrame:
+    """Portfolio billing per calendar year (rows) and service category (columns), with a total.
+
+    From the invoice lines (``date``, ``amount``, ``service_category``); credit notes count
+    as negative billing in the year they were issued.
+    """
+    year = pd.to_datetime(invoices["date"]).dt.year.rename("year")
+    cat = invoices.get("service_category", pd.Series("unspecified", index=invoices.index)).fillna("unspecified")
+    table = invoices["amount"].groupby([year, cat.rename("category")]).sum().unstack(fill_value=0.0)
+    table["total"] = table.sum(axis=1)
+    table["change_pct"] = table["total"].pct_change() * 100
+    return table

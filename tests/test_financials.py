@@ -85,3 +85,15 @@ def test_backtest_is_exact_on_a_noiseless_series_and_reports_the_naive_error():
 
 def test_backtest_needs_36_months():
     assert fin.backtest_projection(_by_month({"a": np.ones(30)}))["wape_pct"] is None
+
+
+def test_billing_by_year_and_category():
+    inv = pd.DataFrame({
+        "date": pd.to_datetime(["2024-03-01", "2024-07-01", "2025-01-10", "2025-02-01"]),
+        "amount": [100.0, 50.0, 200.0, -20.0],
+        "service_category": ["parts", "service", "parts", "parts"],
+    })
+    t = fin.billing_by_year_and_category(inv)
+    assert t.loc[2024, ["parts", "service", "total"]].tolist() == [100.0, 50.0, 150.0]
+    assert t.loc[2025, ["parts", "service", "total"]].tolist() == [180.0, 0.0, 180.0]
+    assert t.loc[2025, "change_pct"] == pytest.approx(20.0)
