@@ -12,13 +12,14 @@ OUT      ?= reports/sample
 LANG_OUT ?= en
 COMPANY  ?= Sample Company
 
-.PHONY: help setup test unit nbval report lab sample lint bench clean
+.PHONY: help setup test unit nbval notebooks report lab sample lint bench clean
 
 help:
 	@echo "make report   run the analysis on the sample (or CLIENTS=... INVOICES=... OUT=...)"
 	@echo "make test     unit tests and nbval on every notebook"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make sample   regenerate the shipped sample portfolio in data/sample"
+	@echo "make notebooks  re-execute the notebooks on the sample and store their outputs (for nbval)"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make lint     ruff"
 
@@ -48,6 +49,9 @@ report: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/portfolio-analysis sample data/sample --n-clients 300 --seed 7
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/nbtools.py execute notebooks/[0-9][0-9]_*.ipynb
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,lab]"

@@ -7,7 +7,10 @@ once, so that 10,000 clients cost the same few numpy operations as 10:
   whole portfolio (12 multiplicative indices, one per calendar month: the ratio
   of the portfolio total to its centred 2×12 moving average), then for each client a straight-line trend
   fitted by least squares on its deseasonalised last 24 months; the next 12
-  months are the trend times the seasonal index, floored at zero. Pooling the
+  months continue it from its last fitted value with the slope damped
+  (``trend_damping``, 0.5 by default: half the fitted growth, because a line
+  fitted on two years of one client's months overshoots more often than not),
+  times the seasonal index, floored at zero. Pooling the
   seasonality over the portfolio keeps small clients' noise out of it.
 * **run-rate** (fewer than 24 months of monthly history, or annual totals only):
   the last 12 months' billing times (1 + the year-over-year change clipped to
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DEFAULTS = {"declining_threshold": -0.10, "max_growth": 0.5, "trend_months": 24}
+DEFAULTS = {"declining_threshold": -0.10, "max_growth": 0.5, "trend_months": 24, "trend_damping": 0.5}
 
 
 def settings(catalogue=None) -> dict:
@@ -132,6 +135,7 @@ def project_billing(
     end=None,
     trend_months: int = DEFAULTS["trend_months"],
     max_growth: float = DEFAULTS["max_growth"],
+    trend_damping: float = DEFAULTS["trend_damping"],
 ) -> Projection:
     """Project each client's billing for the 12 months after ``end``.
 
@@ -141,6 +145,7 @@ def project_billing(
     clients : the register; its ``billing`` and ``billing_previous`` serve the run-rate
         fallback for clients without monthly history
     end : last month of history (default: the last month in ``by_month``)
+    trend_months, max_growth, trend_damping : see the module's description
 
     Returns
     -------
@@ -169,11 +174,12 @@ def project_billing(
         tm = t.mean()
         slope = ((d - d.mean(axis=1, keepdims=True)) * (t - tm)).sum(axis=1) / ((t - tm) ** 2).sum()
         intercept = d.mean(axis=1) - slope * tm
-        future_t = np.arange(n_months, n_months + 12, dtype=float)
+        steps = np.arange(1, 13, dtype=float)
+        level = intercept + slope * (n_months - 1)
         last_period = matrix.columns[-1]
         future_months = np.array([(last_period + h).month for h in range(1, 13)])
         s_future = seasonal.loc[future_months].to_numpy()
-        trend_proj = np.clip(intercept[:, None] + slope[:, None] * future_t, 0, None) * s_future
+        trend_proj = np.clip(level[:, None] + trend_damping * slope[:, None] * steps, 0, None) * s_future
         proj_st = trend_proj.sum(axis=1)
         growth = np.clip(np.where(prev12 > 0, last12 / np.where(prev12 > 0, prev12, 1) - 1, 0.0), -max_growth, max_growth)
         proj_rr = last12 * (1 + growth)

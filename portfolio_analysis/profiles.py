@@ -35,13 +35,14 @@ def level_counts(clients: pd.DataFrame, key: str, *, catalogue, lang: str = "en"
 
 
 def level_matrix(clients: pd.DataFrame, *, catalogue) -> pd.DataFrame:
-    """Clients × ordinal criteria, each cell the level's score in [0, 1] (NaN when missing).
+    """Clients × scored ordinal criteria, each cell the level's score in [0, 1] (NaN when missing).
 
     Indexed by ``client_id``; the columns are the criteria keys in catalogue order.
+    Descriptive criteria (service needs) are left out: their levels are not better or worse.
     """
     cols = {}
     for key, crit in catalogue.criteria.items():
-        if crit.kind != "ordinal":
+        if crit.kind != "ordinal" or crit.axis == "descriptive":
             continue
         values = clients[key] if key in clients.columns else pd.Series(pd.NA, index=clients.index)
         cols[key] = values.map(crit.scores).astype("float64").to_numpy()

@@ -17,7 +17,7 @@ def merge_notebooks(paths: list[Path], *, title: str) -> nbformat.NotebookNode:
     """
     merged = nbformat.v4.new_notebook()
     merged.metadata["title"] = title
-    for path in paths:
+    for n, path in enumerate(paths):
         nb = nbformat.read(path, as_version=4)
         if not merged.metadata.get("kernelspec"):
             merged.metadata["kernelspec"] = nb.metadata.get("kernelspec", {})
@@ -32,6 +32,7 @@ def merge_notebooks(paths: list[Path], *, title: str) -> nbformat.NotebookNode:
                 ]
                 if not cell.outputs:
                     continue
+            cell["id"] = f"nb{n}-{cell.get('id', len(merged.cells))}"  # ids stay unique across notebooks
             merged.cells.append(cell)
     return merged
 

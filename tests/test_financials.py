@@ -51,8 +51,10 @@ def test_projection_of_pure_seasonality_is_one_more_year():
 def test_projection_of_a_straight_line():
     # 10 + 1 per month over 36 months (t = 0..35): next 12 months are t = 36..47, sum = 12*10 + sum(36..47) = 120 + 498
     bm = _by_month({"a": 10.0 + np.arange(36)})
-    table = fin.project_billing(bm).table
+    table = fin.project_billing(bm, trend_damping=1.0).table
     assert table["projection_12m"].iloc[0] == pytest.approx(618.0)
+    # damped by half: from the last fitted value 45, sum over h = 1..12 of 45 + 0.5 h = 540 + 39
+    assert fin.project_billing(bm).table["projection_12m"].iloc[0] == pytest.approx(579.0)
     assert table["billing_last_12m"].iloc[0] == pytest.approx(12 * 10 + sum(range(24, 36)))
 
 
@@ -78,7 +80,7 @@ def test_backtest_is_exact_on_a_noiseless_series_and_reports_the_naive_error():
     # growth 1 per month, no seasonality, 36 months: the fitted line projects the hidden year exactly,
     # while "next year = last year" misses by 12 per month: 144 out of sum(t=24..35)+120 = 474
     bm = _by_month({"a": 10.0 + np.arange(36)})
-    bt = fin.backtest_projection(bm)
+    bt = fin.backtest_projection(bm, trend_damping=1.0)
     assert bt["wape_pct"] == pytest.approx(0.0, abs=1e-9)
     assert bt["naive_total_error_pct"] == pytest.approx(-144 / 474 * 100)
 

@@ -49,6 +49,7 @@ def test_level_matrix_holds_level_scores(cat, clients):
     assert m.loc["c", "profitability"] == 0.5
     assert np.isnan(m.loc["c", "relationship_type"])
     assert "decision_criteria" not in m.columns  # multi-valued: not a level
+    assert "service_needs" not in m.columns  # descriptive: not better or worse
 
 
 def test_relationship_coverage(clients):
