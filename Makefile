@@ -5,12 +5,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-CLIENTS  ?= data/sample/clients.csv
-INVOICES ?= data/sample/invoices.csv
-CONTACTS ?= data/sample/contacts.csv
-OUT      ?= reports/sample
-LANG_OUT ?= en
+# The shipped sample unless the company's own files are named:
+#   make report CLIENTS=register.xlsx INVOICES=invoices.csv CONTACTS=contacts.csv OUT=reports/acme
+ifeq ($(origin CLIENTS)$(origin INVOICES),undefinedundefined)
+CLIENTS  := data/sample/clients.csv
+INVOICES := data/sample/invoices.csv
+CONTACTS := data/sample/contacts.csv
 COMPANY  ?= Sample Company
+endif
+OUT         ?= reports/sample
+REPORT_LANG ?= en
+COMPANY     ?= the company
 
 .PHONY: help setup test unit nbval notebooks report lab sample lint bench clean
 
@@ -43,9 +48,9 @@ nbval: $(STAMP)
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 report: $(STAMP)
-	$(BIN)/portfolio-analysis report --clients "$(CLIENTS)" \
+	$(BIN)/portfolio-analysis report $(if $(CLIENTS),--clients "$(CLIENTS)") \
 	    $(if $(INVOICES),--invoices "$(INVOICES)") $(if $(CONTACTS),--contacts "$(CONTACTS)") \
-	    --company "$(COMPANY)" --lang $(LANG_OUT) --out "$(OUT)"
+	    $(if $(CONFIG),--config "$(CONFIG)") --company "$(COMPANY)" --lang $(REPORT_LANG) --out "$(OUT)"
 
 sample: $(STAMP)
 	$(BIN)/portfolio-analysis sample data/sample --n-clients 300 --seed 7
