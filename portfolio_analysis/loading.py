@@ -114,6 +114,9 @@ def load_portfolio(
     """
     if clients is None and invoices is None:
         raise InputError("nothing to load: give a client register, invoice lines, or both")
+    for kind, item in (("client register", clients), ("invoices", invoices), ("contacts", contacts)):
+        if item is not None and not isinstance(item, pd.DataFrame) and not Path(item).is_file():
+            raise InputError(f"{item}: file not found (the {kind})")
     cat = catalogue or load_catalogue(config, overrides=list(overrides))
     report = ValidationReport()
     mapping = dict(mapping or {})

@@ -83,7 +83,7 @@ def run_report(
     except DataValidationError as exc:
         print(f"error: the input cannot be used:\n{exc.report.to_text(max_rows=30)}", file=sys.stderr)
         return 1
-    print(pf.report.to_text(max_rows=0).split("\n")[0] if pf.report.files else "", flush=True)
+    print(pf.report.to_text(max_rows=0), flush=True)
 
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     if staging.exists():

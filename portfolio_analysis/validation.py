@@ -28,7 +28,7 @@ class DataValidationError(Exception):
     def __init__(self, report: ValidationReport):
         self.report = report
         n = report.n_errors
-        super().__init__(f"{n} error{'s' if n != 1 else ''} in the input:\n{report.to_text(max_rows=20, max_colwidth=None)}")
+        super().__init__(f"{n} error{'s' if n != 1 else ''} in the input:\n{report.to_text(max_rows=20)}")
 
 
 @dataclass
@@ -153,10 +153,11 @@ class ValidationReport:
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, default=int, **kwargs)
 
-    def to_text(self, max_rows: int | None = 50, max_colwidth: int | None = 70) -> str:
+    def to_text(self, max_rows: int | None = 50, max_colwidth: int | None = None) -> str:
         """A readable report: counts per file, then the problems as a table.
 
-        When there are more than ``max_rows`` problems, the table shows the first
+        One line per problem: severity, file and row, column and value, message and
+        suggestion. When there are more than ``max_rows`` problems, it shows the first
         ones and a count of the same message for the rest, so that 100,000 lines
         without a client id make one line, not 100,000.
         """
@@ -169,18 +170,21 @@ class ValidationReport:
             )
         probs = self.problems
         lines.append(f"{self.n_errors:,} errors, {self.n_warnings:,} warnings")
-        if len(probs):
-            shown = probs if max_rows is None else probs.head(max_rows)
-            table = shown.assign(
-                row=shown["row"].astype("string").fillna(""),
-                suggestion=shown["suggestion"].map(lambda s: f"did you mean {s!r}?" if s else ""),
-                file=shown["file"].map(lambda f: str(f).rsplit("/", 1)[-1]),
-            ).fillna("")
-            lines.append(table.to_string(index=False, max_colwidth=max_colwidth))
-            if max_rows is not None and len(probs) > max_rows:
-                rest = probs.iloc[max_rows:]
-                counts = rest.groupby(["severity", "column", "message"], dropna=False).size()
-                lines.append(f"... and {len(rest):,} more:")
-                for (sev, col, msg), n in counts.sort_values(ascending=False).items():
-                    lines.append(f"  {n:>8,} x {sev} in {col}: {msg}")
+        shown = probs if max_rows is None else probs.head(max_rows)
+        for p in shown.itertuples(index=False):
+            where = str(p.file).rsplit("/", 1)[-1] + (f" row {p.row}" if pd.notna(p.row) else "")
+            what = f"{p.column}" if isinstance(p.column, str) else ""
+            if isinstance(p.value, str):
+                what += f" = {p.value!r}"
+            message = str(p.message)
+            if max_colwidth is not None and len(message) > max_colwidth:
+                message = message[: max_colwidth - 1] + "…"
+            hint = f" (did you mean {p.suggestion!r}?)" if isinstance(p.suggestion, str) and p.suggestion else ""
+            lines.append(f"  {p.severity:<7} {where}: {what}{': ' if what else ''}{message}{hint}")
+        if max_rows is not None and len(probs) > max_rows:
+            rest = probs.iloc[max_rows:]
+            counts = rest.groupby(["severity", "column", "message"], dropna=False).size()
+            lines.append(f"... and {len(rest):,} more:")
+            for (sev, col, msg), n in counts.sort_values(ascending=False).items():
+                lines.append(f"  {n:>8,} x {sev} in {col}: {msg}")
         return "\n".join(lines)
