@@ -7,6 +7,13 @@ The modules follow the notebook sequence:
 - :mod:`~portfolio_analysis.invoices` — loading invoice lines and aggregating them per client;
 - :mod:`~portfolio_analysis.loading` — everything at once, with one validation report;
 - :mod:`~portfolio_analysis.validation` — the report of every problem found;
+- :mod:`~portfolio_analysis.profiles` — the portfolio at a glance (step 2);
+- :mod:`~portfolio_analysis.financials` — billing trends and the 12-month projection (step 2);
+- :mod:`~portfolio_analysis.scoring` and :mod:`~portfolio_analysis.sensitivity` — scores and their weights (step 3);
+- :mod:`~portfolio_analysis.segmentation` — groups of similar clients (step 4);
+- :mod:`~portfolio_analysis.concentration` — where the profit comes from (step 5);
+- :mod:`~portfolio_analysis.actions` — the portfolio matrix, develop/maintain/fix/end and the plan (step 6);
+- :mod:`~portfolio_analysis.retention` — retention economics (step 7);
 - :mod:`~portfolio_analysis.sample` — the synthetic sample portfolio;
 - :mod:`~portfolio_analysis.template` — the empty Excel register for a consultant to fill.
 """

@@ -45,8 +45,10 @@ def billing_change(clients: pd.DataFrame, *, declining_threshold: float = DEFAUL
     year) and ``declining`` is True when the change is at or below ``declining_threshold``
     (a fraction: −0.10 is −10 %).
     """
-    billing = pd.to_numeric(clients.get("billing"), errors="coerce")
-    prev = pd.to_numeric(clients.get("billing_previous"), errors="coerce")
+    billing, prev = (
+        pd.to_numeric(clients[c], errors="coerce") if c in clients.columns else pd.Series(np.nan, index=clients.index)
+        for c in ("billing", "billing_previous")
+    )
     ratio = (billing / prev.where(prev > 0)) - 1
     return pd.DataFrame(
         {

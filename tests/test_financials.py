@@ -99,3 +99,8 @@ def test_billing_by_year_and_category():
     assert t.loc[2024, ["parts", "service", "total"]].tolist() == [100.0, 50.0, 150.0]
     assert t.loc[2025, ["parts", "service", "total"]].tolist() == [180.0, 0.0, 180.0]
     assert t.loc[2025, "change_pct"] == pytest.approx(20.0)
+
+
+def test_billing_change_without_a_previous_year_column():
+    out = fin.billing_change(pd.DataFrame({"client_id": ["a"], "billing": [10.0]}))
+    assert np.isnan(out["change_pct"][0]) and not out["declining"][0]

@@ -1,0 +1,414 @@
+"""Tests of portfolio_analysis.actions: a hand-made portfolio through every path, and invariants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from portfolio_analysis import actions as A  # noqa: E402
+from portfolio_analysis.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.concentration import client_profit  # noqa: E402
+from portfolio_analysis.scoring import score_clients  # noqa: E402
+
+CAT = load_catalogue()
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# -- the hand-made portfolio ----------------------------------------------------------
+# One client per path. Scores are given by hand (the decision reads them); the
+# criteria drive the guards, the strategic keep, the levers and the reasons.
+#   A core partner, profitable, no lever           -> develop
+#   B secure (high value, weak relationship)       -> maintain; grow the share of wallet
+#   C improve economics, 2 % margin, total service -> fix; raise prices, lower the service level
+#   D reconsider, loss-making, buys on price       -> end; improve collaboration, automate ordering
+#   E reconsider but ongoing R&D                   -> fix, strategic keep
+#   F reconsider, insufficient data                -> fix, never end
+#   G core partner but loss-making                 -> fix (loss-making guard)
+#   H reconsider, a reference client ("oui")       -> fix, strategic keep
+#   I reconsider but a 12 % margin                 -> maintain (still profitable); automate ordering
+def _portfolio() -> tuple[pd.DataFrame, pd.DataFrame]:
+    na = None
+    rows = [
+        # id, relationship, service, decision, share, profit level, upsell, collab, outlook, rnd, learning,
+        # billing, profit, reference
+        ("A", "partnership", "basic", "trust;supplier_quality", "large", "high", "low", "easy", "stable",
+         "emerging", "moderate", 100_000.0, 20_000.0, "no"),
+        ("B", "occasional", "specialised", "lifecycle_cost", "small", "high", "high", "medium", "stable",
+         "none", "low", 80_000.0, 12_000.0, "no"),
+        ("C", "partnership", "total", "trust", "medium", "low", "low", "easy", "stable",
+         "none", "moderate", 100_000.0, 2_000.0, "no"),
+        ("D", "at_risk", "basic", "purchase_price", "small", "low", "none", "challenging", "stable",
+         "none", "low", 10_000.0, -5_000.0, "no"),
+        ("E", "occasional", "specialised", "purchase_price", "small", "low", "none", "medium", "failing",
+         "ongoing", "low", 20_000.0, -3_000.0, "no"),
+        ("F", na, na, na, na, na, na, na, na, na, na, np.nan, np.nan, na),
+        ("G", "recurring", "specialised", "trust", "large", "low", "moderate", "easy", "stable",
+         "none", "low", 200_000.0, -10_000.0, "no"),
+        ("H", "occasional", "specialised", "purchase_price", "medium", "low", "low", "medium", "stable",
+         "none", "low", 60_000.0, 1_200.0, "oui"),
+        ("I", "occasional", "specialised", "ease_of_purchase", "medium", "moderate", "low", "medium", "stable",
+         "none", "low", 70_000.0, 8_400.0, "no"),
+    ]
+    cols = ["client_id", "relationship_type", "service_needs", "decision_criteria", "share_of_wallet",
+            "profitability", "upsell_potential", "ease_of_collaboration", "business_outlook",
+            "rnd_collaboration", "learning_opportunities", "billing", "profit", "reference"]
+    clients = pd.DataFrame(rows, columns=cols)
+    clients.insert(1, "name", [f"Client {i}" for i in clients["client_id"]])
+    clients.insert(2, "owner", ["Ann", "Ben", "Ann", "Cy", "Ben", "Cy", "Ann", "Ben", "Cy"])
+    clients["cost_to_serve"] = clients["billing"] * 0.1
+    for col in cols[1:11] + ["reference"]:
+        clients[col] = clients[col].astype("str")
+    scores = pd.DataFrame({
+        "client_id": clients["client_id"],
+        "value_score": [80.0, 70.0, 30.0, 20.0, 20.0, 20.0, 75.0, 10.0, 20.0],
+        "relationship_score": [80.0, 30.0, 70.0, 20.0, 20.0, 20.0, 75.0, 10.0, 20.0],
+        "coverage": [1.0, 1.0, 1.0, 1.0, 1.0, 0.2, 1.0, 1.0, 1.0],
+        "insufficient_data": [False, False, False, False, False, True, False, False, False],
+    })
+    return clients, scores
+
+
+@pytest.fixture(scope="module")
+def decided():
+    clients, scores = _portfolio()
+    return clients, scores, A.decide_actions(clients, scores, catalogue=CAT).set_index("client_id")
+
+
+def test_every_path_gets_its_action(decided):
+    _, _, out = decided
+    assert out["action"].to_dict() == {
+        "A": "develop", "B": "maintain", "C": "fix", "D": "end", "E": "fix",
+        "F": "fix", "G": "fix", "H": "fix", "I": "maintain",
+    }
+    assert out["quadrant"].to_dict() == {
+        "A": "core_partners", "B": "secure", "C": "improve_economics", "D": "reconsider",
+        "E": "reconsider", "F": "reconsider", "G": "core_partners", "H": "reconsider", "I": "reconsider",
+    }
+    assert out.loc["G", "default_action"] == "develop"
+    assert out["loss_making_guard"].to_dict() == {k: k == "G" for k in "ABCDEFGHI"}
+    assert out["still_profitable_guard"].to_dict() == {k: k == "I" for k in "ABCDEFGHI"}
+
+
+def test_strategic_keep_and_its_reasons(decided):
+    _, _, out = decided
+    assert out.index[out["strategic_keep"]].tolist() == ["E", "H"]
+    assert out.loc["E", "strategic_reasons"] == "ongoing R&D collaboration"
+    assert out.loc["H", "strategic_reasons"] == "a reference client"
+    assert "kept for strategic reasons rather than ended: ongoing R&D collaboration" in out.loc["E", "reasons"]
+    # A's emerging R&D and moderate learning are not strategic
+    assert out.loc["A", "strategic_reasons"] == ""
+
+
+def test_insufficient_data_is_fixed_with_what_to_collect(decided):
+    _, _, out = decided
+    reasons = out.loc["F", "reasons"]
+    assert out.loc["F", "insufficient_data"]
+    # the missing scored criteria, the heaviest first (relationship type and profitability weigh 3)
+    assert "not enough data to judge (20 % of the criteria weight known): collect relationship type, " \
+           "profitability, share of wallet" in reasons
+    assert reasons.endswith("never ended on missing data")
+    assert out.loc["F", "missing_criteria"].split(", ")[:2] == ["relationship type", "profitability"]
+
+
+def test_reasons_name_the_criteria(decided):
+    _, _, out = decided
+    # D: value drivers by lost points w*(1-s): profitability (3, real margin -50 %), then the first
+    # of the criteria losing 2 in catalogue order (share of wallet); relationship: type (3), collaboration (2)
+    assert out.loc["D", "reasons"] == (
+        "low value score (20/100: margin -50.0 %, small share of wallet); "
+        "weak relationship (20/100: at risk relationship, challenging collaboration)"
+    )
+    assert out.loc["G", "reasons"].endswith("loss-making (profit -10,000 a year): fix its economics first")
+    assert "still profitable (margin 12.0 %)" in out.loc["I", "reasons"]
+
+
+def test_levers(decided):
+    _, _, out = decided
+    assert out["levers"].to_dict() == {
+        "A": "",
+        "B": "grow the share of wallet",
+        "C": "raise prices; lower the service level from total to basic",
+        "D": "improve collaboration; automate ordering",  # basic service, the smallest billing
+        "E": "",  # specialised service, buys on price: no lever (second smallest billing is not basic)
+        "F": "",  # nothing is claimed without data
+        "G": "raise prices",  # margin -5 %, does not buy on price
+        "H": "",  # buys on price: prices are not the lever
+        "I": "automate ordering",  # buys on ease of purchase
+    }
+    assert out.loc["C", "lever_details"].startswith(
+        "raise prices (does not choose suppliers on purchase price and its profitability is low)")
+    assert out["lever_raise_prices"].sum() == 2
+
+
+def test_profit_and_columns(decided):
+    _, _, out = decided
+    assert out.loc["D", "profit"] == -5000.0 and not out.loc["D", "profit_is_estimated"]
+    assert np.isnan(out.loc["F", "profit"])
+    assert out.attrs["value_threshold"] == 50.0
+
+
+def test_rules_from_the_catalogue_and_settings():
+    clients, scores = _portfolio()
+    cat = load_catalogue({"settings": {"actions": {"quadrants": {"secure": {"action": "fix"}}}}})
+    out = A.decide_actions(clients, scores, catalogue=cat).set_index("client_id")
+    assert out.loc["B", "action"] == "fix"
+    # a lever removed, a guard list replaced by an empty one
+    out = A.decide_actions(clients, scores, catalogue=CAT,
+                           settings={"levers": {"raise_prices": None}, "guards": []}).set_index("client_id")
+    assert "lever_raise_prices" not in out.columns
+    assert out.loc["G", "action"] == "develop" and out.loc["I", "action"] == "end"
+    # without strategic conditions, E and H (loss-making or 2 % margin: no guard saves them) are ended
+    out = A.decide_actions(clients, scores, catalogue=CAT,
+                           settings={"strategic_keep": {"reasons": []}}).set_index("client_id")
+    assert out.loc[["E", "H"], "action"].tolist() == ["end", "end"]
+
+
+@pytest.mark.parametrize(
+    "patch, message",
+    [
+        ({"quadrnts": {}}, "did you mean 'quadrants'"),
+        ({"strategic_keep": {"action": "end"}}, "never ended"),
+        ({"insufficient_data": {"replaces": ["maintain"]}}, "must contain 'end'"),
+        ({"strategic_keep": {"reasons": [{"label": "x", "when": {"field": "rnd_collaboration",
+                                                               "in": ["ongoign"]}}]}}, "did you mean 'ongoing'"),
+        ({"levers": {"x": {"label": "x", "when": {"field": "billing", "belo": 3}}}}, "did you mean 'below'"),
+        ({"levers": {"x": {"label": "x", "when": {"condition": "nope"}}}}, "unknown condition"),
+        ({"quadrants": {"secure": {"relationship": "strong"}}}, "both high value / strong"),
+        ({"priority_order": ["fix", "end"]}, "each of"),
+        ({"conditions": {"a": {"condition": "b"}, "b": {"condition": "a"}}}, "refers to itself"),
+    ],
+)
+def test_bad_settings_are_named(patch, message):
+    with pytest.raises(ConfigError, match=message):
+        A.action_settings(CAT, patch)
+
+
+# -- the matrix ------------------------------------------------------------------------
+def test_portfolio_matrix_fixed_and_median_split():
+    scores = pd.DataFrame({"client_id": list("abcde"),
+                           "value_score": [10.0, 20.0, 30.0, 45.0, 80.0],
+                           "relationship_score": [10.0, 20.0, 30.0, 45.0, 80.0]})
+    fixed = A.portfolio_matrix(scores, catalogue=CAT)
+    assert fixed["quadrant"].tolist() == ["reconsider"] * 4 + ["core_partners"]
+    median = A.portfolio_matrix(scores, split="median", catalogue=CAT)
+    assert median.attrs["value_threshold"] == 30.0
+    # at the median counts as high: c sits on it
+    assert median["quadrant"].tolist() == ["reconsider", "reconsider", "core_partners", "core_partners",
+                                           "core_partners"]
+    assert median["default_action"].tolist() == ["end", "end", "develop", "develop", "develop"]
+    both = A.portfolio_matrix(scores, threshold=[40, 20], catalogue=CAT)
+    assert both["quadrant"].tolist() == ["reconsider", "improve_economics", "improve_economics",
+                                         "core_partners", "core_partners"]
+
+
+def test_portfolio_matrix_unplaced_and_labels():
+    scores = pd.DataFrame({"client_id": ["a", "b"], "value_score": [60.0, np.nan],
+                           "relationship_score": [40.0, 70.0]})
+    m = A.portfolio_matrix(scores, catalogue=CAT)
+    assert m.loc[0, "quadrant_label"] == "secure" and m.loc[0, "default_action"] == "maintain"
+    assert pd.isna(m.loc[1, "quadrant"]) and m.loc[1, "default_action"] == "fix"
+
+
+def test_price_cost_matrix_shapiro_quadrants():
+    clients = pd.DataFrame({"client_id": list("abcde"), "net_price": [1.1, 1.1, 0.9, 0.9, np.nan],
+                            "cost_to_serve": [30.0, 5.0, 30.0, 5.0, 10.0], "billing": [100.0] * 5})
+    m = A.price_cost_matrix(clients)
+    assert m["client_id"].tolist() == list("abcd")  # e has no price
+    assert m["quadrant"].tolist() == ["carriage trade", "passive", "aggressive", "bargain basement"]
+    assert m.attrs["price_split"] == pytest.approx(1.0) and m.attrs["cost_split"] == pytest.approx(17.5)
+    assert A.price_cost_matrix(clients.assign(net_price=np.nan)) is None
+    assert A.price_cost_matrix(clients.drop(columns="net_price")) is None
+
+
+# -- what would change it -------------------------------------------------------------
+# Only two criteria weigh: profitability (value) and relationship type (relationship).
+TWO = load_catalogue({"weights": {k: 0 for k in CAT.weights()} | {"profitability": 1, "relationship_type": 1}})
+
+
+def _two_criteria_clients() -> pd.DataFrame:
+    return pd.DataFrame({
+        "client_id": ["X", "Y", "Z", "K"],
+        # X: value 0, relationship 100 -> improve economics -> fix
+        # Y: value 50, relationship 33  -> secure -> maintain
+        # Z: nothing known -> not placed -> fix
+        # K: value 0, relationship 100 -> fix; its large share of wallet weighs 0 here
+        "profitability": ["low", "moderate", None, "low"],
+        "relationship_type": ["partnership", "occasional", None, "partnership"],
+        "share_of_wallet": ["small", "small", None, "large"],
+        "rnd_collaboration": ["none", "none", None, "none"],
+    })
+
+
+def test_what_would_change_worked_out_by_hand():
+    clients = _two_criteria_clients()
+    scores = score_clients(clients, catalogue=TWO)
+    decided = A.decide_actions(clients, scores, catalogue=TWO)
+    assert decided["action"].tolist() == ["fix", "maintain", "fix", "fix"]
+    out = A.what_would_change(clients, scores, decided, catalogue=TWO).set_index("client_id")
+    # X: profitability low -> moderate gives value 50 -> core partners (one step); the relationship must
+    # fall two steps (partnership -> occasional) to flip it
+    assert out.loc["X", "change"] == "profitability low → moderate would make it develop"
+    assert (out.loc["X", "steps"], out.loc["X", "n_alternatives"]) == (1, 0)
+    # Y: occasional -> recurring (develop) and moderate -> low (end) both take one step; the weights tie,
+    # relationship type comes first in the catalogue
+    assert out.loc["Y", "change"] == "relationship type occasional → recurring would make it develop"
+    assert out.loc["Y", "n_alternatives"] == 1
+    assert out.loc["Z", "change"] == "no single change flips it"
+    assert pd.isna(out.loc["Z", "criterion"])
+
+
+def test_what_would_change_refuses_other_actions():
+    clients = _two_criteria_clients()
+    scores = score_clients(clients, catalogue=TWO)
+    decided = A.decide_actions(clients, scores, catalogue=TWO)
+    with pytest.raises(ValueError, match="re-decision"):
+        A.what_would_change(clients, scores, decided.assign(action="end"), catalogue=TWO)
+
+
+# -- stability ---------------------------------------------------------------------------
+def test_action_stability_is_one_at_the_base_weights():
+    clients, _ = _portfolio()
+    w = pd.Series(CAT.weights())
+    draws = pd.DataFrame([w / w.sum()] * 5)
+    out = A.action_stability(clients, weight_draws=draws, catalogue=CAT)
+    assert out["stability"].tolist() == [1.0] * len(clients)
+    assert out["other_action"].isna().all() and out["n_draws"].eq(5).all()
+
+
+def test_action_stability_counts_the_draws_that_flip():
+    clients = _two_criteria_clients()
+    # draw 0 = the base; draw 1 gives the share of wallet half of the value weight:
+    # K's value becomes (0.25 * 0 + 0.25 * 1) / 0.5 = 50 -> core partners -> develop
+    draws = pd.DataFrame({"profitability": [0.5, 0.25], "share_of_wallet": [0.0, 0.25],
+                          "relationship_type": [0.5, 0.5]})
+    out = A.action_stability(clients, weight_draws=draws, catalogue=TWO).set_index("client_id")
+    assert out.loc["K", "stability"] == 0.5
+    assert (out.loc["K", "other_action"], out.loc["K", "other_share"]) == ("develop", 0.5)
+    assert out.loc["X", "stability"] == 1.0
+
+
+# -- the plan ------------------------------------------------------------------------------
+def test_relationship_plan_order_worked_out_by_hand(decided):
+    clients, _, out = decided
+    actions = out.reset_index()
+    profit = client_profit(clients, catalogue=CAT)
+    segments = pd.DataFrame({"client_id": ["A", "D"], "segment_name": ["Partners", "Price buyers"]})
+    plan = A.relationship_plan(actions, clients, profit=profit, segments=segments, catalogue=CAT)
+    # fix by |profit|: G 10,000, E 3,000, C 2,000, H 1,200, F unknown; develop A; end D; maintain B 12,000, I 8,400
+    assert plan["client_id"].tolist() == ["G", "E", "C", "H", "F", "A", "D", "B", "I"]
+    assert plan["priority"].tolist() == list(range(1, 10))
+    row = plan.set_index("client_id")
+    assert row.loc["D", "value_at_stake"] == 5000.0  # the loss avoided by ending it
+    assert row.loc["G", "value_at_stake"] == -10000.0
+    assert row.loc["A", "owner"] == "Ann" and row.loc["A", "segment"] == "Partners"
+    assert pd.isna(row.loc["B", "segment"])
+    assert (plan["value_basis"] == "annual profit").all()
+
+
+def test_relationship_plan_with_lifetime_values(decided):
+    clients, _, out = decided
+    profit = client_profit(clients, catalogue=CAT)
+    lv = pd.DataFrame({"client_id": list("ABCDEFGHI"), "lifetime_value": [5.0, 1, 9, 2, 3, 0, 1, 4, 8]})
+    plan = A.relationship_plan(out.reset_index(), clients, profit=profit, lifetime_values=lv, catalogue=CAT)
+    assert plan["client_id"].tolist() == ["C", "H", "E", "G", "F", "A", "D", "I", "B"]
+    assert plan.set_index("client_id").loc["D", "value_at_stake"] == -2.0
+    assert (plan["value_basis"] == "lifetime value").all()
+
+
+# -- the invariant ---------------------------------------------------------------------------
+def _level(key):
+    return st.sampled_from([*CAT.criteria[key].level_keys, None])
+
+
+@st.composite
+def _random_portfolio(draw):
+    n = draw(st.integers(1, 8))
+    keys = ["relationship_type", "share_of_wallet", "profitability", "upsell_potential",
+            "ease_of_collaboration", "business_outlook", "rnd_collaboration", "learning_opportunities",
+            "service_needs"]
+    data = {"client_id": [f"c{i}" for i in range(n)]}
+    for key in keys:
+        data[key] = draw(st.lists(_level(key), min_size=n, max_size=n))
+    data["reference"] = draw(st.lists(st.sampled_from(["yes", "no", None, "1", "oui"]), min_size=n, max_size=n))
+    money = st.one_of(st.none(), st.floats(-1e5, 1e5, allow_nan=False))
+    data["profit"] = draw(st.lists(money, min_size=n, max_size=n))
+    data["billing"] = draw(st.lists(st.one_of(st.none(), st.floats(0, 1e6)), min_size=n, max_size=n))
+    clients = pd.DataFrame(data)
+    score = st.one_of(st.just(np.nan), st.floats(0, 100))
+    scores = pd.DataFrame({
+        "client_id": clients["client_id"],
+        "value_score": draw(st.lists(score, min_size=n, max_size=n)),
+        "relationship_score": draw(st.lists(score, min_size=n, max_size=n)),
+        "insufficient_data": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+    })
+    split = draw(st.sampled_from(["fixed", "median"]))
+    return clients, scores, split
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_random_portfolio())
+def test_no_end_on_missing_data_or_for_a_strategic_client(case):
+    clients, scores, split = case
+    out = A.decide_actions(clients, scores, catalogue=CAT, settings={"split": split})
+    protected = out["insufficient_data"].to_numpy() | out["strategic_reasons"].ne("").to_numpy()
+    assert not (protected & out["action"].eq("end").to_numpy()).any()
+    assert out["action"].isin(A.ACTIONS).all()
+    assert not (out["strategic_keep"] & out["strategic_reasons"].eq("")).any()
+
+
+# -- plots -------------------------------------------------------------------------------------
+def test_plot_portfolio_matrix(decided):
+    _, _, out = decided
+    ax = A.plot_portfolio_matrix(out.reset_index())
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels == ["develop (1)", "maintain (2)", "fix (5)", "end (1)"]
+    assert [line.get_xdata()[0] for line in ax.get_lines()][:1] == [50.0]
+    assert {t.get_text().split("\n")[0] for t in ax.texts} == {
+        "core partners", "secure", "improve economics", "reconsider"}
+    assert ax.get_xlim() == (0.0, 100.0)
+
+
+def test_plot_price_cost_matrix():
+    clients = pd.DataFrame({"client_id": list("abcd"), "net_price": [1.1, 1.1, 0.9, 0.9],
+                            "cost_to_serve": [30.0, 5.0, 30.0, 5.0], "billing": [100.0] * 4})
+    _, ax = plt.subplots()
+    assert A.plot_price_cost_matrix(A.price_cost_matrix(clients), ax=ax) is ax
+    assert len(ax.collections) == 4
+    empty = A.plot_price_cost_matrix(None)
+    assert empty.texts[0].get_text() == "no net price and cost-to-serve figures"
+
+
+# -- the sample ---------------------------------------------------------------------------------
+@pytest.mark.skipif(not (SAMPLE / "clients.csv").exists(), reason="no sample portfolio")
+def test_sample_portfolio_runs_fast():
+    from portfolio_analysis.loading import load_portfolio
+    from portfolio_analysis.sensitivity import weight_sensitivity
+
+    clients = load_portfolio(SAMPLE / "clients.csv").clients
+    scores = score_clients(clients)
+    out = A.decide_actions(clients, scores)
+    assert len(out) == len(clients) and out["action"].isin(A.ACTIONS).all()
+    # the planted unprofitable R&D partners are never ended, the strategic partners never ended either
+    groups = clients["true_group"].to_numpy()
+    assert not out.loc[groups == "unprofitable_rnd_partners", "action"].eq("end").any()
+    assert not out.loc[groups == "strategic_partners", "action"].eq("end").any()
+    stability = A.action_stability(clients, weight_draws=weight_sensitivity(clients, n_draws=200))
+    assert stability["stability"].between(0, 1).all()
+    change = A.what_would_change(clients, scores, out)
+    assert change["change"].notna().all()
