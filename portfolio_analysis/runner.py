@@ -96,7 +96,10 @@ def run_report(
         "sheet": sheet, "company": company, "lang": lang, "out_dir": str(staging), "strict": strict,
     }
     sequence = notebooks or notebook_sequence()
-    for i, nb in enumerate(sequence, 1):
+    # the executive summary (00_…) comes first in the report but runs last, on everything else
+    run_order = [nb for nb in sequence if not nb.name.startswith("00_")] + [
+        nb for nb in sequence if nb.name.startswith("00_")]
+    for i, nb in enumerate(run_order, 1):
         declared = set(pm.inspect_notebook(str(nb)))
         missing = [p for p in PARAMETERS if p not in declared]
         if missing:
@@ -109,6 +112,8 @@ def run_report(
             pm.execute_notebook(
                 str(nb), str(target), parameters=params, cwd=str(nb.parent),
                 kernel_name="python3", progress_bar=False, log_output=False,
+                # the kernel's own start-up notices are not the user's business
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except pm.PapermillExecutionError as exc:
             failed = out.with_name(out.name + ".failed")
