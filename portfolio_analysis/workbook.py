@@ -108,7 +108,10 @@ def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame], *, notes: 
                         ws.write_number(r, c, float(v), fmt)
                         width = max(width, len(f"{float(v):,.0f}") + 2)
                 ws.set_column(c, c, min(max(width + 2, 8), 60))
-            ws.freeze_panes(start + 1, 1 if "client_id" in df.columns[:1] else 0)
+            # keep who the row is about in view while scrolling right
+            cols = list(df.columns)
+            anchor = "name" if "name" in cols[:4] else "client_id" if "client_id" in cols[:4] else None
+            ws.freeze_panes(start + 1, cols.index(anchor) + 1 if anchor else 0)
             if len(df.columns):
                 ws.autofilter(start, 0, start + max(len(df), 1), len(df.columns) - 1)
     return path

@@ -22,7 +22,7 @@ def test_formula_like_names_stay_text(tmp_path):
     assert ws.cell(row=4, column=3).value == -5.0  # a real negative number stays a number
     assert ws.cell(row=2, column=4).number_format == "0"
     assert ws.cell(row=4, column=4).value is None  # missing stays empty
-    assert ws.freeze_panes == "B2"
+    assert ws.freeze_panes == "C2"  # id and name stay in view
     assert ws.auto_filter.ref == "A1:D4"
 
 
