@@ -10,6 +10,7 @@ The modules follow the notebook sequence:
 - :mod:`~portfolio_analysis.profiles` — the portfolio at a glance (step 2);
 - :mod:`~portfolio_analysis.financials` — billing trends and the 12-month projection (step 2);
 - :mod:`~portfolio_analysis.scoring` and :mod:`~portfolio_analysis.sensitivity` — scores and their weights (step 3);
+- :mod:`~portfolio_analysis.widgets` — the interactive weights panel for JupyterLab (optional, the lab extra);
 - :mod:`~portfolio_analysis.segmentation` — groups of similar clients (step 4);
 - :mod:`~portfolio_analysis.concentration` — where the profit comes from (step 5);
 - :mod:`~portfolio_analysis.actions` — the portfolio matrix, develop/maintain/fix/end and the plan (step 6);

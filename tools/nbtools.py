@@ -34,9 +34,17 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     for kind, src in cells:
         if kind == "md":
             nb.cells.append(nbformat.v4.new_markdown_cell(src.strip("\n")))
+        elif kind == "tagged-md":  # shown in JupyterLab, left out of the written report
+            cell = nbformat.v4.new_markdown_cell(src.strip("\n"))
+            cell.metadata["tags"] = ["remove-cell"]
+            nb.cells.append(cell)
         elif kind == "params":
             cell = nbformat.v4.new_code_cell(src.strip("\n"))
             cell.metadata["tags"] = ["parameters"]
+            nb.cells.append(cell)
+        elif kind == "tagged-code":  # shown in JupyterLab, left out of the written report
+            cell = nbformat.v4.new_code_cell(src.strip("\n"))
+            cell.metadata["tags"] = ["remove-cell"]
             nb.cells.append(cell)
         else:
             nb.cells.append(nbformat.v4.new_code_cell(src.strip("\n")))

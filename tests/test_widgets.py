@@ -1,0 +1,213 @@
+"""Tests of portfolio_analysis.widgets: compare_weights by hand, then the panel itself."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from portfolio_analysis.catalogue import load_catalogue
+from portfolio_analysis.loading import load_portfolio
+from portfolio_analysis.scoring import criterion_weights, scored_criteria
+from portfolio_analysis.widgets import compare_weights, weights_panel
+
+CAT = load_catalogue()
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "clients.csv"
+# Only three criteria weigh: profitability and share of wallet (value), relationship type (relationship).
+THREE = load_catalogue(
+    {
+        "weights": {k: 0 for k in CAT.weights()}
+        | {"profitability": 1, "share_of_wallet": 1, "relationship_type": 1}
+    }
+)
+
+
+def _register() -> pd.DataFrame:
+    """Four clients; no profit figures, no strategic criteria, so no guard applies.
+
+    Levels score low/small/at_risk 0, medium 0.5, occasional 1/3, high/large/partnership 1.
+    With value weights profitability p and share of wallet s:
+      X (high, small, partnership): value 100 p / (p + s), relationship 100
+      Y (high, large, partnership): value 100, relationship 100        -> develop
+      W (low, medium, occasional):  value 50 s / (p + s), relationship 33.3 -> end
+      Z (low, small, at_risk):      value 0, relationship 0            -> end
+    """
+    return pd.DataFrame(
+        {
+            "client_id": ["X", "Y", "W", "Z"],
+            "name": ["Xeno", "Yarrow", "Wold", "Zeal"],
+            "profitability": ["high", "high", "low", "low"],
+            "share_of_wallet": ["small", "large", "medium", "small"],
+            "relationship_type": ["partnership", "partnership", "occasional", "at_risk"],
+        }
+    )
+
+
+# -- compare_weights ----------------------------------------------------------------
+def test_identical_weights_change_nothing():
+    clients = _register()
+    w = {"profitability": 1.0, "share_of_wallet": 1.05}
+    scores, changed = compare_weights(clients, w, dict(w), catalogue=THREE)
+    assert changed.empty
+    assert list(changed.columns) == [
+        "client_id",
+        "name",
+        "base_action",
+        "new_action",
+        "base_value_score",
+        "value_score",
+        "base_relationship_score",
+        "relationship_score",
+    ]
+    assert scores["action"].tolist() == ["fix", "develop", "end", "end"]
+    assert scores["action"].tolist() == scores["base_action"].tolist()
+
+
+def test_client_just_under_the_split_flips():
+    clients = _register()
+    # X: 100 * 1 / 2.05 = 48.8 -> low value, strong relationship -> fix (just under 50);
+    # share of wallet 0.95: 100 * 1 / 1.95 = 51.3 -> core partner -> develop.
+    # W stays at 25.6 -> 24.4 (end), Y and Z do not move.
+    scores, changed = compare_weights(
+        clients,
+        {"profitability": 1.0, "share_of_wallet": 1.05},
+        {"profitability": 1.0, "share_of_wallet": 0.95},
+        catalogue=THREE,
+    )
+    assert changed["client_id"].tolist() == ["X"]
+    row = changed.iloc[0]
+    assert (row["name"], row["base_action"], row["new_action"]) == ("Xeno", "fix", "develop")
+    assert row["base_value_score"] == pytest.approx(100 / 2.05)
+    assert row["value_score"] == pytest.approx(100 / 1.95)
+    assert row["relationship_score"] == pytest.approx(100.0)
+    assert scores["action"].tolist() == ["develop", "develop", "end", "end"]
+    assert scores["base_action"].tolist() == ["fix", "develop", "end", "end"]
+
+
+def test_scores_at_the_new_weights_by_hand():
+    # profitability 1.5, share of wallet 1, relationship type 1 (total weight 3.5)
+    scores, _ = compare_weights(_register(), None, {"profitability": 1.5}, catalogue=THREE)
+    assert scores.columns[:2].tolist() == ["client_id", "name"]
+    assert scores["value_score"].tolist() == pytest.approx([60.0, 100.0, 20.0, 0.0])
+    assert scores["relationship_score"].tolist() == pytest.approx([100.0, 100.0, 100 / 3, 0.0])
+    assert scores["total_score"].tolist() == pytest.approx(
+        [100 * 2.5 / 3.5, 100.0, 100 * (0.5 + 1 / 3) / 3.5, 0.0]
+    )
+
+
+def test_scaling_every_weight_changes_nothing():
+    clients = load_portfolio(SAMPLE).clients
+    base = criterion_weights(catalogue=CAT)
+    moved = {k: (3.0 if k == "profitability" else 1.0) * w for k, w in base.items()}
+    _, changed = compare_weights(clients, base, {k: 3 * w for k, w in base.items()}, catalogue=CAT)
+    assert changed.empty
+    # the same sample does move when one weight alone is tripled (the test can fail)
+    _, changed = compare_weights(clients, base, moved, catalogue=CAT)
+    assert len(changed) > 0
+    assert (changed["base_action"] != changed["new_action"]).all()
+
+
+def test_input_not_mutated_and_bad_weights_named():
+    clients = _register()
+    before = clients.copy()
+    compare_weights(clients, None, {"share_of_wallet": 3}, catalogue=THREE)
+    pd.testing.assert_frame_equal(clients, before)
+    with pytest.raises(ValueError, match="profitabilty.*did you mean 'profitability'"):
+        compare_weights(clients, None, {"profitabilty": 2}, catalogue=THREE)
+
+
+# -- the panel ---------------------------------------------------------------------
+def _text(panel) -> str:
+    (bundle,) = panel.output.outputs
+    return bundle["data"]["text/plain"]
+
+
+def _count(panel) -> int:
+    text = _text(panel)
+    if "No client changes action" in text:
+        return 0
+    return int(re.search(r"^(\d+) of \d+ clients? changes? action", text, re.M).group(1))
+
+
+def test_import_error_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(ImportError, match=re.escape("pip install -e '.[lab]'")):
+        weights_panel(_register(), catalogue=THREE)
+
+
+def test_module_imports_without_ipywidgets():
+    code = (
+        "import sys; sys.modules['ipywidgets'] = None; import portfolio_analysis.widgets as w; "
+        "print(callable(w.weights_panel))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("True\n", "")
+
+
+def test_panel_has_one_slider_per_scored_criterion():
+    widgets = pytest.importorskip("ipywidgets")
+    panel = weights_panel(_register(), catalogue=CAT)
+    assert isinstance(panel, widgets.VBox)
+
+    def walk(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from walk(child)
+
+    found = [w for w in walk(panel) if isinstance(w, widgets.FloatSlider)]
+    keys = scored_criteria(CAT)
+    assert len(found) == len(keys) == len(panel.sliders)
+    assert list(panel.sliders) == keys
+    assert [s.description for s in panel.sliders.values()] == [CAT.label(k) for k in keys]
+    assert {(s.min, s.max, s.step, s.continuous_update) for s in found} == {(0.0, 10.0, 0.5, False)}
+    assert [s.value for s in panel.sliders.values()] == criterion_weights(catalogue=CAT).tolist()
+    assert [b.description for b in walk(panel) if isinstance(b, widgets.Button)] == ["Reset"]
+
+
+def test_moving_a_slider_updates_the_output_and_reset_restores_it():
+    pytest.importorskip("ipywidgets")
+    base = {"profitability": 1.5, "share_of_wallet": 1.0}
+    panel = weights_panel(_register(), catalogue=THREE, weights=base)
+    assert _count(panel) == 0
+    assert "No client changes action versus the base weights (of 4 clients)." in _text(panel)
+    # share of wallet 2: X's value 100 * 1.5 / 3.5 = 42.9 -> fix
+    panel.sliders["share_of_wallet"].value = 2.0
+    text = _text(panel)
+    assert "1 of 4 clients changes action versus the base weights." in text
+    assert re.search(r"X\s+Xeno\s+develop → fix\s+42\.9\s+100\.0", text)
+    _, changed = compare_weights(_register(), base, base | {"share_of_wallet": 2.0}, catalogue=THREE)
+    assert _count(panel) == len(changed) == 1
+    # the top list is by total score: Y 100, X 2.5 / 4.5, W, Z
+    top = text.split("\n\n")[0].splitlines()[2:]
+    assert [line.split()[1] for line in top] == ["Y", "X", "W", "Z"]
+    assert panel.output.outputs[0]["data"]["text/html"].count("<table") == 2  # top list, changed list
+    panel.reset_button.click()
+    assert panel.sliders["share_of_wallet"].value == 1.0
+    assert _count(panel) == 0
+
+
+def test_panel_count_matches_compare_weights_on_the_sample():
+    pytest.importorskip("ipywidgets")
+    clients = load_portfolio(SAMPLE).clients
+    panel = weights_panel(clients, catalogue=CAT)
+    panel.sliders["profitability"].value = 10.0
+    current = {k: s.value for k, s in panel.sliders.items()}
+    _, changed = compare_weights(clients, None, current, catalogue=CAT)
+    assert len(changed) > 0
+    assert _count(panel) == len(changed)
+    assert f"of {len(clients)} clients" in _text(panel)
+
+
+def test_all_weights_zero_shows_the_message():
+    pytest.importorskip("ipywidgets")
+    panel = weights_panel(_register(), catalogue=THREE)
+    for slider in panel.sliders.values():
+        slider.value = 0.0
+    assert "every scored criterion has weight 0" in _text(panel)
+    panel.reset_button.click()
+    assert _count(panel) == 0
