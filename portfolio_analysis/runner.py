@@ -131,8 +131,9 @@ def run_report(
 
     from .report import write_html_report
 
+    title = ("Analyse du portefeuille clients — " if lang == "fr" else "Customer portfolio analysis — ") + company
     write_html_report([staging / "notebooks" / nb.name for nb in sequence], staging / "report.html",
-                      title=f"Customer portfolio analysis — {company}")
+                      title=title, lang=lang)
     (staging / MARKER).write_text("written by portfolio-analysis report\n", encoding="utf-8")
     _swap_into_place(staging, out)
     print(f"wrote {out} in {time.perf_counter() - start:.1f} s")

@@ -149,3 +149,18 @@ def test_the_run_never_writes_into_its_inputs(tmp_path):
     register.write_bytes((SAMPLE / "clients.csv").read_bytes())
     with pytest.raises(SystemExit, match="holds the input"):
         main(["report", "--clients", str(register), "--out", str(tmp_path)])
+
+
+def test_the_report_keeps_the_prose_of_its_language(tmp_path):
+    from portfolio_analysis.report import merge_notebooks
+
+    nb = nbformat.v4.new_notebook()
+    cells = [("# Title", []), ("In English", ["lang-en"]), ("En français", ["lang-fr"]), ("params", ["parameters"])]
+    for text, tags in cells:
+        cell = nbformat.v4.new_markdown_cell(text)
+        cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, path)
+    assert [c.source for c in merge_notebooks([path], title="t", lang="fr").cells] == ["# Title", "En français"]
+    assert [c.source for c in merge_notebooks([path], title="t", lang="en").cells] == ["# Title", "In English"]

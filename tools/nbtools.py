@@ -34,6 +34,10 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     for kind, src in cells:
         if kind == "md":
             nb.cells.append(nbformat.v4.new_markdown_cell(src.strip("\n")))
+        elif kind in ("md-en", "md-fr"):  # prose in one language: the report keeps the run's language
+            cell = nbformat.v4.new_markdown_cell(src.strip("\n"))
+            cell.metadata["tags"] = [f"lang-{kind[-2:]}"]
+            nb.cells.append(cell)
         elif kind == "tagged-md":  # shown in JupyterLab, left out of the written report
             cell = nbformat.v4.new_markdown_cell(src.strip("\n"))
             cell.metadata["tags"] = ["remove-cell"]
