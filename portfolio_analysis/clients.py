@@ -142,6 +142,27 @@ def _read(source, sheet) -> Table:
     return table
 
 
+def _open(source, sheet, report: ValidationReport, kind: str):
+    """Read a file and find its blank rows and its empty nameless columns.
+
+    Returns the table, its problem list (holding the reader's own findings), the
+    file's counters, the headers, the cells by column position, the blank-row mask
+    and the positions of columns to skip.
+    """
+    table = _read(source, sheet)
+    problems = _Problems(table.file)
+    for row, message, value in table.problems:  # ragged lines found by the reader
+        problems.one("error", row, None, value, message)
+    stats = report.stats(table.file, kind)
+    headers = [str(c) for c in table.data.columns]
+    cells = table.data.set_axis(range(len(headers)), axis=1)
+    blank = pd.DataFrame({pos: is_blank(cells[pos]) for pos in cells.columns}, index=cells.index)
+    blank_row = blank.all(axis=1) if len(headers) else pd.Series(True, index=cells.index)
+    # a trailing separator makes a nameless, empty column: nothing to carry through
+    skip = {pos for pos, h in enumerate(headers) if _UNNAMED.match(h) and bool(blank[pos].all())}
+    return table, problems, stats, headers, cells, blank_row, skip
+
+
 def _cell_text(value):
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
         return None
@@ -510,19 +531,7 @@ def load_clients(
     """
     cat = catalogue if catalogue is not None else load_catalogue()
     report = report if report is not None else ValidationReport()
-    table = _read(source, sheet)
-    file = table.file
-    problems = _Problems(file)
-    for row, message, value in table.problems:  # ragged lines found by the reader
-        problems.one("error", row, None, value, message)
-    stats = report.stats(file, "clients")
-
-    headers = [str(c) for c in table.data.columns]
-    cells = table.data.set_axis(range(len(headers)), axis=1)
-    blank = pd.DataFrame({pos: is_blank(cells[pos]) for pos in cells.columns}, index=cells.index)
-    blank_row = blank.all(axis=1) if len(headers) else pd.Series(True, index=cells.index)
-    # a trailing separator makes a nameless, empty column: nothing to carry through
-    skip = {pos for pos, h in enumerate(headers) if _UNNAMED.match(h) and bool(blank[pos].all())}
+    table, problems, stats, headers, cells, blank_row, skip = _open(source, sheet, report, "clients")
 
     assigned, extras = _resolve_headers(headers, cat, mapping, problems, skip)
 
@@ -727,17 +736,7 @@ def load_contacts(
         When the client id, side or name column is missing.
     """
     report = report if report is not None else ValidationReport()
-    table = _read(source, sheet)
-    file = table.file
-    problems = _Problems(file)
-    for row, message, value in table.problems:  # ragged lines found by the reader
-        problems.one("error", row, None, value, message)
-    stats = report.stats(file, "contacts")
-    headers = [str(c) for c in table.data.columns]
-    cells = table.data.set_axis(range(len(headers)), axis=1)
-    blank = pd.DataFrame({pos: is_blank(cells[pos]) for pos in cells.columns}, index=cells.index)
-    blank_row = blank.all(axis=1) if len(headers) else pd.Series(True, index=cells.index)
-    skip = {pos for pos, h in enumerate(headers) if _UNNAMED.match(h) and bool(blank[pos].all())}
+    table, problems, stats, headers, cells, blank_row, skip = _open(source, sheet, report, "contacts")
 
     index = {_squash(alias): key for key, aliases in _CONTACT_HEADERS.items() for alias in aliases}
     assigned: dict[str, int] = {}
