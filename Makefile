@@ -63,8 +63,11 @@ lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python bench/bench_invoices.py
 	$(BIN)/python bench/bench_scoring.py
+	$(BIN)/python bench/bench_segmentation.py
+	$(BIN)/python bench/bench_report.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check portfolio_analysis tests bench
