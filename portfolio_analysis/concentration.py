@@ -334,9 +334,17 @@ def whale_curve(profit_frame: pd.DataFrame) -> WhaleCurve:
 
 # -- billing concentration ------------------------------------------------------
 def _billing(billing: pd.DataFrame | pd.Series | Sequence, column: str = "billing") -> pd.Series:
-    """Billing as a float Series indexed by client id (a register, a Series, or a list)."""
+    """Billing as a float Series indexed by client id (a register, a Series, or a list).
+
+    From a register, billing is taken to the cent, and a client whose credit notes
+    exceed its sales (net billing below zero) is left out (NaN) of the concentration
+    measures, which are defined for shares of a positive total; given values directly,
+    a negative one is an error.
+    """
     if isinstance(billing, pd.DataFrame):
         s = pd.Series(_num(billing, column).to_numpy(), index=billing["client_id"].astype("str").to_numpy())
+        s = s.round(2)
+        s = s.where(~(s < 0))
     elif isinstance(billing, pd.Series):
         s = pd.to_numeric(billing, errors="coerce").astype("float64")
     else:
@@ -502,13 +510,16 @@ def major_customers(billing: pd.DataFrame | pd.Series, threshold_pct: float = 10
 def concentration_summary(clients: pd.DataFrame, *, catalogue: Catalogue | None = None) -> dict[str, Any]:
     """The billing concentration of the portfolio in one dict.
 
-    Keys: ``n_clients`` (with billing), ``n_without_billing``, ``total_billing``, ``gini``,
+    Keys: ``n_clients`` (with billing), ``n_without_billing`` (missing, or negative: a net
+    credit), ``n_negative_billing``, ``total_billing``, ``gini``,
     ``hhi``, ``equivalent_number``, ``top_<n>_pct`` for each configured ``n``,
     ``abc_counts`` and ``abc_billing_pct`` (per class), ``abc_cutoffs``,
     ``major_customer_pct`` (the threshold) and ``major_customer_ids``.
     """
     cfg = concentration_settings(catalogue)
     s = _billing(clients)
+    n_negative = int((pd.to_numeric(clients.get("billing"), errors="coerce").round(2) < 0).sum()) \
+        if "billing" in clients.columns else 0
     present = s.dropna()
     h = hhi(present)
     abc = abc_classes(s, cfg["abc_cutoffs"])
@@ -518,6 +529,7 @@ def concentration_summary(clients: pd.DataFrame, *, catalogue: Catalogue | None 
     out: dict[str, Any] = {
         "n_clients": int(len(present)),
         "n_without_billing": int(s.isna().sum()),
+        "n_negative_billing": n_negative,  # net credit: left out of the measures, counted here
         "total_billing": float(present.sum()),
         "gini": gini(present),
         "hhi": h,

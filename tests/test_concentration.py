@@ -304,3 +304,12 @@ def test_on_the_sample_portfolio():
     assert w.peak_pct > 100 and w.n_loss_making > 0 and not w.profit_is_estimated
     s = conc.concentration_summary(clients)
     assert 0 < s["gini"] < 1 and sum(s["abc_counts"].values()) == s["n_clients"]
+
+
+def test_a_register_with_net_credit_clients_leaves_them_out_and_counts_them():
+    reg = pd.DataFrame({"client_id": ["a", "b", "c", "d"], "billing": [60.0, 40.0, -10.0, -5.7e-14]})
+    out = conc.concentration_summary(reg)
+    # d is rounding noise (0.00); c's credit notes exceed its sales: out of the measures, counted
+    assert out["n_negative_billing"] == 1 and out["n_without_billing"] == 1
+    assert out["n_clients"] == 3 and out["total_billing"] == pytest.approx(100.0)
+    assert out["hhi"] == pytest.approx(60**2 + 40**2)
