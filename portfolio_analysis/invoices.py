@@ -15,12 +15,18 @@ the current and previous 12 months per client (:class:`InvoiceTables`).
 :func:`fill_register` puts these figures into a client register where it lacks
 them, and adds the clients found only in the invoices.
 
-Two engines do the work. ``"pandas"`` reads with pyarrow and works on arrow and
-numpy arrays; ``"duckdb"`` reads and validates CSV and Parquet files in DuckDB.
-Both report the same problems and load the same lines. ``"auto"`` is pandas:
-it meets the targets of ``bench/bench_invoices.py`` (10 million Parquet lines to
-the per-client tables in under 3 s) where DuckDB does not, because handing 10
-million cleaned lines back as a DataFrame costs DuckDB more than it gains.
+Two engines do the work. ``"pandas"`` reads with pyarrow, a million lines at a
+time, and works on arrow and numpy arrays; ``"duckdb"`` reads, validates and
+aggregates CSV and Parquet files in SQL. Both load the same lines and report the
+same problems and counts. ``"auto"`` is pandas: on the 2-core machine of
+``bench/bench_invoices.py`` it takes 10 million Parquet lines to the per-client
+tables in about 2-3 s under 1 GB, where DuckDB needs 3-4 times the time and
+memory, because the lines must come back as a DataFrame and every text cell
+crosses from DuckDB to Python (see ``bench/README.md``).
+
+Client ids and service categories repeat, so the lines hold them as pandas
+categoricals of ``str`` (``categorical=False`` gives plain ``str`` columns, at
+about 1.5 times the memory and time on large files).
 
 >>> lines = pd.DataFrame({"client": ["A", "A", "B"],
 ...                       "date": ["2024-01-15", "2024-02-03", "2024-02-10"],
@@ -37,6 +43,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,28 +87,74 @@ ENGINES = ("auto", "pandas", "duckdb")
 # spaces and punctuation (so "Customer ID", "customer_id" and "CustomerID" meet).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "client_id": (
-        "client_id", "client id", "customer id", "customerid", "customer", "client",
-        "code client", "client code", "customer code", "id client", "numero client",
-        "n client", "no client", "customer number", "customer no", "account",
+        "client_id",
+        "client id",
+        "customer id",
+        "customerid",
+        "customer",
+        "client",
+        "code client",
+        "client code",
+        "customer code",
+        "id client",
+        "numero client",
+        "n client",
+        "no client",
+        "customer number",
+        "customer no",
+        "account",
     ),
     "date": (
-        "date", "invoice date", "invoicedate", "date facture", "date de facture",
-        "date facturation", "date de facturation", "billing date", "transaction date",
+        "date",
+        "invoice date",
+        "invoicedate",
+        "date facture",
+        "date de facture",
+        "date facturation",
+        "date de facturation",
+        "billing date",
+        "transaction date",
     ),
     "amount": (
-        "amount", "montant", "total", "net amount", "amount net", "montant ht", "montant net",
-        "total ht", "line amount", "line total", "revenue", "chiffre d affaires",
+        "amount",
+        "montant",
+        "total",
+        "net amount",
+        "amount net",
+        "montant ht",
+        "montant net",
+        "total ht",
+        "line amount",
+        "line total",
+        "revenue",
+        "chiffre d affaires",
     ),
     "quantity": ("quantity", "qty", "quantite", "qte", "nombre"),
     "unit_price": ("unit price", "unitprice", "prix unitaire", "pu", "price", "prix"),
     "service_category": (
-        "service category", "category", "categorie", "categorie de service", "service",
-        "product category", "famille", "activite",
+        "service category",
+        "category",
+        "categorie",
+        "categorie de service",
+        "service",
+        "product category",
+        "famille",
+        "activite",
     ),
     "cost": ("cost", "cout", "cout de revient", "costs", "cogs"),
     "invoice_id": (
-        "invoice_id", "invoice", "invoiceno", "invoice no", "invoice number", "invoice id",
-        "numero facture", "numero de facture", "no facture", "n facture", "num facture", "facture",
+        "invoice_id",
+        "invoice",
+        "invoiceno",
+        "invoice no",
+        "invoice number",
+        "invoice id",
+        "numero facture",
+        "numero de facture",
+        "no facture",
+        "n facture",
+        "num facture",
+        "facture",
     ),
 }
 
@@ -113,8 +166,15 @@ _FLOAT_ID = r"^([0-9]+)\.0+$"
 _DATE_MIN = np.datetime64("1900-01-01", "us")
 _DATE_MAX = np.datetime64("2200-01-01", "us")
 _NAT = np.iinfo(np.int64).min
-_STRPTIME_DIGITS = {"Y": r"[0-9]{4}", "m": r"[0-9]{2}", "d": r"[0-9]{2}", "H": r"[0-9]{2}",
-                    "M": r"[0-9]{2}", "S": r"[0-9]{2}", "y": r"[0-9]{2}"}  # fmt: skip
+_STRPTIME_DIGITS = {
+    "Y": r"[0-9]{4}",
+    "m": r"[0-9]{2}",
+    "d": r"[0-9]{2}",
+    "H": r"[0-9]{2}",
+    "M": r"[0-9]{2}",
+    "S": r"[0-9]{2}",
+    "y": r"[0-9]{2}",
+}
 
 
 def _squash(text: Any) -> str:
@@ -156,7 +216,11 @@ def _open_source(source: Any) -> _Source:
     if suffix in (".xlsx", ".xlsm", ".xls"):
         table = read_table(path)
         return _Source(
-            "excel", name, list(table.data.columns), path=path, frame=table.data,
+            "excel",
+            name,
+            list(table.data.columns),
+            path=path,
+            frame=table.data,
             rows=table.rows.to_numpy(np.int64),
         )
     if suffix in (".parquet", ".pq"):
@@ -207,9 +271,12 @@ def _resolve_columns(src: _Source, mapping: Mapping | None, report: ValidationRe
         if found is None:
             errors = True
             report.add(
-                "error", src.file, None, str(col),
-                None, f"column {col!r} given for {field} is not in the file; columns found: "
-                + ", ".join(headers),
+                "error",
+                src.file,
+                None,
+                str(col),
+                None,
+                f"column {col!r} given for {field} is not in the file; columns found: " + ", ".join(headers),
             )
         else:
             columns[field] = found
@@ -220,7 +287,11 @@ def _resolve_columns(src: _Source, mapping: Mapping | None, report: ValidationRe
             continue
         if field in columns:
             report.add(
-                "warning", src.file, None, h, None,
+                "warning",
+                src.file,
+                None,
+                h,
+                None,
                 f"column {h!r} also looks like {field}; using {columns[field]!r}",
             )
             continue
@@ -232,9 +303,17 @@ def _resolve_columns(src: _Source, mapping: Mapping | None, report: ValidationRe
     if missing:
         errors = True
         report.add(
-            "error", src.file, None, None, None,
-            "missing required column" + ("s" if len(missing) > 1 else "") + ": " + ", ".join(missing)
-            + "; columns found: " + (", ".join(headers) if headers else "none")
+            "error",
+            src.file,
+            None,
+            None,
+            None,
+            "missing required column"
+            + ("s" if len(missing) > 1 else "")
+            + ": "
+            + ", ".join(missing)
+            + "; columns found: "
+            + (", ".join(headers) if headers else "none")
             + " (name them, or give a mapping such as client_id=CustomerID)",
         )
     if errors:
@@ -279,13 +358,18 @@ def load_invoices(
     engine : {"auto", "pandas", "duckdb"}
         ``"auto"`` is ``"pandas"``. ``"duckdb"`` applies to CSV and Parquet
         files; Excel files and DataFrames are always read with pandas.
+    categorical : bool
+        Hold ``client_id`` and ``service_category`` as categoricals of ``str``
+        (default: the values repeat; 10 million lines fit in half the memory).
+        False gives ``str`` columns.
 
     Returns
     -------
     DataFrame
-        One row per loaded line: ``client_id`` (str), ``date`` (datetime64),
+        One row per loaded line, in file order: ``client_id`` (text),
+        ``date`` (datetime64[us]),
         ``amount`` (float64; ``quantity * unit_price`` when there is no amount
-        column), ``service_category`` (str, ``"unspecified"`` where blank),
+        column), ``service_category`` (text, ``"unspecified"`` where blank),
         ``cost`` (float64, NaN where absent), ``invoice_id`` (str or NA),
         ``source_row`` (int64, the row number a spreadsheet shows, header = 1).
 
@@ -304,15 +388,23 @@ def load_invoices(
     parses with none of the formats or falls outside 1900-2199, a blank or
     non-numeric amount (or quantity, or unit price). A cost that does not parse
     is a warning: the line is kept with no cost. Client ids are stripped text;
-    ``17850.0`` (a numeric id read as a float) becomes ``17850``.
+    ``17850.0`` (a numeric id read as a float) becomes ``17850``. The file's
+    lines whose invoice columns are all empty are counted as blank, not
+    reported. Numbers are read as :func:`~portfolio_analysis._parsing.parse_number`
+    reads them (``1 234,56 €``), percentages refused; plain numbers and dates
+    written exactly as a format writes them take a fast path, the rest the
+    shared parsers. Without ``report`` the problems are not kept anywhere.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     report = report if report is not None else ValidationReport()
     if date_formats is None:
         date_formats = load_catalogue().settings.get("loading", {}).get("date_formats") or [
-            "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y"
-        ]  # fmt: skip
+            "%Y-%m-%d",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%d/%m/%Y",
+        ]
     formats = [str(f) for f in date_formats]
     src = _open_source(source)
     columns = _resolve_columns(src, mapping, report)
@@ -362,7 +454,9 @@ def _decode(arr: pa.Array) -> pa.Array:
 
 def _typed_to_text(arr: pa.Array) -> pa.Array:
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
-        return pc.strftime(arr.cast(pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S").cast(pa.large_string())
+        # whole seconds: arrow writes %S of a microsecond stamp as "00.000000"
+        seconds = arr.cast(pa.timestamp("us")).cast(pa.timestamp("s"), safe=False)
+        return pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S").cast(pa.large_string())
     return arr.cast(pa.large_string())
 
 
@@ -424,10 +518,14 @@ def _series_cells(s: pd.Series) -> _Cells:
         stamps = pd.to_datetime(pd.Series(values), errors="coerce").to_numpy("datetime64[us]")
         return _Cells(pa.array(stamps), None, n)
     # mixed cells (an Excel column typed by hand): timestamps stay typed, the rest is text
-    is_time = np.fromiter(
-        (isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat") for v in values),
-        bool, count=n,
-    ) & ~missing
+    is_time = (
+        np.fromiter(
+            (isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat") for v in values),
+            bool,
+            count=n,
+        )
+        & ~missing
+    )
     typed = None
     if is_time.any():
         stamps = pd.to_datetime(pd.Series(np.where(is_time, values, None)), errors="coerce")
@@ -466,13 +564,21 @@ def _recode(codes: np.ndarray, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
 
 
 def _clean_text_values(values: pa.Array, *, id_rule: bool) -> pa.Array:
-    text = _typed_to_text(values) if not (
-        pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
-    ) else values.cast(pa.large_string())
-    text = _trim(text)
-    if id_rule and pc.any(pc.match_substring(text, ".0")).as_py():
-        text = pc.replace_substring_regex(text, _FLOAT_ID, r"\1")
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+    """Text stripped, ``17850.0`` as ``17850`` (``id_rule``), empty as null (cheap checks first)."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = _typed_to_text(values)
+    values = _trim(values)
+    if id_rule:
+        ends_zero = pc.ends_with(values, "0")
+        if (
+            pc.any(ends_zero).as_py()
+            and pc.any(pc.match_substring_regex(values.filter(ends_zero), _FLOAT_ID)).as_py()
+        ):
+            values = pc.replace_substring_regex(values, _FLOAT_ID, r"\1")
+    empty = pc.equal(values, "")
+    if pc.any(empty).as_py():
+        values = pc.if_else(empty, pa.scalar(None, values.type), values)
+    return values
 
 
 def _parse_ids(cells: _Cells, *, id_rule: bool = True) -> tuple[np.ndarray, pa.Array]:
@@ -520,7 +626,9 @@ def _parse_numbers(cells: _Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         blank = ~done & ~filled
         plain = filled & _mask(pc.match_substring_regex(text, _PLAIN_NUMBER))
         if plain.any():
-            fast = pc.cast(pc.if_else(pa.array(plain), text, pa.scalar(None, pa.large_string())), pa.float64())
+            fast = pc.cast(
+                pc.if_else(pa.array(plain), text, pa.scalar(None, pa.large_string())), pa.float64()
+            )
             values[plain] = fast.to_numpy(zero_copy_only=False)[plain]
         residue = filled & ~plain
         if residue.any():
@@ -537,8 +645,10 @@ def _fill_residue(text: pa.Array, residue: np.ndarray, out: np.ndarray, parse) -
     sub = text.filter(pa.array(residue))
     codes, uniq = _encode(sub)
     parsed = parse(pd.Series(uniq.to_pylist(), dtype="str"))
-    parsed = np.asarray(parsed.to_numpy(), dtype=out.dtype) if out.dtype.kind == "f" else (
-        np.asarray(parsed.to_numpy("datetime64[us]")).view(np.int64)
+    parsed = (
+        np.asarray(parsed.to_numpy(), dtype=out.dtype)
+        if out.dtype.kind == "f"
+        else (np.asarray(parsed.to_numpy("datetime64[us]")).view(np.int64))
     )
     out[residue] = parsed[codes]
 
@@ -565,8 +675,15 @@ def _strict_pattern(fmt: str, *, safe: bool = False) -> str | None:
     return "^" + "".join(out) + "$"
 
 
-_SAFE_DIGITS = {"Y": r"[0-9]{4}", "m": r"(0[1-9]|1[0-2])", "d": r"(0[1-9]|1[0-9]|2[0-8])",
-                "H": r"([01][0-9]|2[0-3])", "M": r"[0-5][0-9]", "S": r"[0-5][0-9]", "y": r"[0-9]{2}"}  # fmt: skip
+_SAFE_DIGITS = {
+    "Y": r"[0-9]{4}",
+    "m": r"(0[1-9]|1[0-2])",
+    "d": r"(0[1-9]|1[0-9]|2[0-8])",
+    "H": r"([01][0-9]|2[0-3])",
+    "M": r"[0-5][0-9]",
+    "S": r"[0-5][0-9]",
+    "y": r"[0-9]{2}",
+}
 
 
 def _parse_dates(cells: _Cells, formats: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -637,16 +754,29 @@ def _iter_batches(src: _Source, columns: dict[str, str], attempt: int):
             return pa.types.is_string(t) or pa.types.is_large_string(t)
 
         # ids and categories repeat: reading them as dictionaries skips building millions of strings
-        as_dict = [columns[f] for f in ("client_id", "service_category") if f in columns and text_like(columns[f])]
+        as_dict = [
+            columns[f] for f in ("client_id", "service_category") if f in columns and text_like(columns[f])
+        ]
         try:
             pf = pq.ParquetFile(src.path, read_dictionary=as_dict)
-            for i in range(pf.num_row_groups):
-                table = pf.read_row_group(i, columns=wanted)
-                for start in range(0, max(table.num_rows, 1), _BATCH_ROWS):
-                    part = table.slice(start, _BATCH_ROWS)
-                    if part.num_rows:
-                        yield {f: _arrow_cells(part.column(c)) for f, c in columns.items()}, part.num_rows, None
-                del table
+            n_groups = pf.num_row_groups
+            # the next row group is read (arrow, without the GIL) while this one is checked (numpy)
+            with ThreadPoolExecutor(max_workers=1) as reader:
+                ahead = reader.submit(pf.read_row_group, 0, columns=wanted) if n_groups else None
+                for i in range(n_groups):
+                    table = ahead.result()
+                    ahead = (
+                        reader.submit(pf.read_row_group, i + 1, columns=wanted) if i + 1 < n_groups else None
+                    )
+                    for start in range(0, max(table.num_rows, 1), _BATCH_ROWS):
+                        part = table.slice(start, _BATCH_ROWS)
+                        if part.num_rows:
+                            yield (
+                                {f: _arrow_cells(part.column(c)) for f, c in columns.items()},
+                                part.num_rows,
+                                None,
+                            )
+                    del table
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{src.file}: cannot be read as Parquet ({type(exc).__name__}: {exc})") from exc
         return
@@ -678,7 +808,7 @@ class _Check:
 def _load_pandas(src: _Source, columns: dict[str, str], formats: list[str], categorical: bool):
     attempt = 0
     while True:
-        lines = _Lines(src.file, columns, formats, categorical)
+        lines = _Lines(src.file, columns, formats, categorical, _capacity(src))
         try:
             for cells, n, rows in _iter_batches(src, columns, attempt):
                 lines.add(cells, n, rows)
@@ -687,21 +817,70 @@ def _load_pandas(src: _Source, columns: dict[str, str], formats: list[str], cate
             if src.kind != "csv" or attempt >= 3:
                 raise InputError(f"{src.file}: cannot be read as a table ({exc})") from exc
             # a Windows-1252 byte after the sniffed sample, then quoted line breaks, then pandas
-            attempt = 1 if ("UTF8" in str(exc) and attempt == 0 and src.encoding != "cp1252") else (
-                2 if attempt < 2 else 3
+            attempt = (
+                1
+                if ("UTF8" in str(exc) and attempt == 0 and src.encoding != "cp1252")
+                else (2 if attempt < 2 else 3)
             )
 
 
-class _Lines:
-    """The lines loaded so far, batch after batch, and the problems found."""
+def _empty(n: int, dtype) -> np.ndarray:
+    """An uninitialised array in arrow's memory pool (4 KiB pages: no huge-page compaction stall)."""
+    itemsize = np.dtype(dtype).itemsize
+    buffer = pa.allocate_buffer(max(n * itemsize, 1))
+    return np.frombuffer(buffer, dtype=dtype, count=n)
 
-    def __init__(self, file: str, columns: dict[str, str], formats: list[str], categorical: bool):
+
+def _capacity(src: _Source) -> int | None:
+    """The number of lines when the source tells it without reading them."""
+    if src.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(src.path).metadata.num_rows
+        except Exception:
+            return None
+    return len(src.frame) if src.frame is not None else None
+
+
+class _Lines:
+    """The lines loaded so far, batch after batch, and the problems found.
+
+    With a ``capacity`` (the number of lines, when the source tells it) the kept
+    values go straight into arrays of that size; otherwise batch by batch into a
+    list joined at the end.
+    """
+
+    def __init__(
+        self, file: str, columns: dict[str, str], formats: list[str], categorical: bool, capacity: int | None
+    ):
         self.file, self.columns, self.formats, self.categorical = file, columns, formats, categorical
-        self.parts: dict[str, list] = {
-            k: [] for k in ("client", "client_values", "date", "amount", "cost", "cat", "cat_values", "invoice", "row")
+        self.capacity = capacity
+        self.numeric = {
+            "client": np.int32,
+            "date": np.int64,
+            "amount": np.float64,
+            "cost": np.float64,
+            "cat": np.int32,
+            "row": np.int64,
         }
+        if capacity is not None:
+            self.out = {k: _empty(capacity, t) for k, t in self.numeric.items()}
+        else:
+            self.out = {k: [] for k in self.numeric}
+        self.client_values: list[pa.Array] = []
+        self.cat_values: list[pa.Array] = []
+        self.batch_sizes: list[int] = []  # kept lines per batch
+        self.invoice: list[pa.Array] = []
         self.problems: list[pd.DataFrame] = []
-        self.n_read = self.n_rejected = self.n_blank = 0
+        self.n_read = self.n_kept = self.n_rejected = self.n_blank = 0
+
+    def _put(self, key: str, values: np.ndarray, keep: np.ndarray | None, n_kept: int) -> None:
+        if self.capacity is None:
+            self.out[key].append(values.copy() if keep is None else values[keep])
+            return
+        target = self.out[key][self.n_kept : self.n_kept + n_kept]
+        target[...] = values if keep is None else values[keep]
 
     def add(self, cells: dict[str, _Cells], n: int, rows: np.ndarray | None) -> None:
         columns, formats = self.columns, self.formats
@@ -741,7 +920,10 @@ class _Lines:
         invoice = None
         if "invoice_id" in columns:
             invoice = _clean_text_values(cells.pop("invoice_id").as_text(), id_rule=True)
-            blank_line &= _mask(pc.is_null(invoice))
+            if invoice.null_count:
+                blank_line &= _mask(pc.is_null(invoice))
+            else:
+                blank_line[:] = False
         rejected = np.zeros(n, bool)
         for check in checks:
             check.mask &= ~blank_line
@@ -750,98 +932,109 @@ class _Lines:
         offset = self.n_read
         self.problems.append(_problem_frame(self.file, columns, rows, checks, offset))
         keep = ~rejected & ~blank_line
-        everything = bool(keep.all())
-
-        def kept(values: np.ndarray) -> np.ndarray:
-            return values if everything else values[keep]
-
         n_kept = int(keep.sum())
-        parts = self.parts
-        parts["client"].append(kept(client_codes))
-        parts["client_values"].append(client_values.cast(pa.large_string()))
-        parts["date"].append(kept(date_values))
-        parts["amount"].append(kept(amount))
-        parts["cost"].append(kept(cost) if cost is not None else np.full(n_kept, np.nan))
-        parts["cat"].append(kept(cat_codes))
-        parts["cat_values"].append(cat_values.cast(pa.large_string()))
-        if invoice is None:
-            invoice = pa.nulls(n_kept, pa.large_string())
-        elif not everything:
-            invoice = invoice.filter(pa.array(keep))
-        parts["invoice"].append(invoice.cast(pa.large_string()))
+        keep_or_all = None if n_kept == n else keep
+        self._put("client", client_codes, keep_or_all, n_kept)
+        self._put("date", date_values, keep_or_all, n_kept)
+        self._put("amount", amount, keep_or_all, n_kept)
+        if cost is None:
+            cost = np.full(n, np.nan)
+        self._put("cost", cost, keep_or_all, n_kept)
+        self._put("cat", cat_codes, keep_or_all, n_kept)
         if rows is None:  # CSV and Parquet: the line after the header is row 2
             rows = np.arange(offset + 2, offset + n + 2, dtype=np.int64)
-        parts["row"].append(kept(rows).astype(np.int64, copy=False))
+        self._put("row", rows, keep_or_all, n_kept)
+        self.client_values.append(client_values)
+        self.cat_values.append(cat_values)
+        self.batch_sizes.append(n_kept)
+        if invoice is None:
+            invoice = pa.nulls(n_kept, pa.large_string())
+        elif keep_or_all is not None:
+            invoice = invoice.filter(pa.array(keep))
+        self.invoice.append(invoice.cast(pa.large_string()))
         self.n_read += n
+        self.n_kept += n_kept
         self.n_rejected += int(rejected.sum())
         self.n_blank += int(blank_line.sum())
 
     def finish(self) -> tuple[pd.DataFrame, pd.DataFrame, tuple[int, int, int, int]]:
-        parts = self.parts
-        client_codes, client_values = _merge_codes(parts.pop("client"), parts.pop("client_values"))
-        cat_codes, cat_values = _merge_codes(parts.pop("cat"), parts.pop("cat_values"), blank=UNSPECIFIED)
-
-        def joined(key: str) -> np.ndarray:
-            chunks = parts.pop(key)
-            return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
-
+        out = self.out
+        if self.capacity is None:
+            out = {
+                k: (v[0] if len(v) == 1 else np.concatenate(v)) if v else np.empty(0, self.numeric[k])
+                for k, v in out.items()
+            }
+        else:
+            out = {k: v[: self.n_kept] for k, v in out.items()}
+        client = _merge_codes(out["client"], self.client_values, self.batch_sizes)
+        cat = _merge_codes(out["cat"], self.cat_values, self.batch_sizes, blank=UNSPECIFIED)
         lines = pd.DataFrame(
             {
-                "client_id": _text_column(client_codes, client_values, self.categorical),
-                "date": joined("date").view("datetime64[us]"),
-                "amount": joined("amount"),
-                "service_category": _text_column(cat_codes, cat_values, self.categorical),
-                "cost": joined("cost"),
-                "invoice_id": pa.chunked_array(parts.pop("invoice"), pa.large_string()).to_pandas(),
-                "source_row": joined("row"),
+                "client_id": _text_column(*client, self.categorical),
+                "date": out["date"].view("datetime64[us]"),
+                "amount": out["amount"],
+                "service_category": _text_column(*cat, self.categorical),
+                "cost": out["cost"],
+                "invoice_id": pa.chunked_array(self.invoice, pa.large_string()).to_pandas(),
+                "source_row": out["row"],
             },
             copy=False,
         )
         problems = [p for p in self.problems if len(p)]
-        problems = pd.concat(problems, ignore_index=True) if problems else _problem_frame(
-            self.file, self.columns, None, [], 0
+        problems = (
+            pd.concat(problems, ignore_index=True)
+            if problems
+            else _problem_frame(self.file, self.columns, None, [], 0)
         )
-        n_loaded = len(lines)
-        return lines, problems, (self.n_read, n_loaded, self.n_rejected, self.n_blank)
+        return lines, problems, (self.n_read, self.n_kept, self.n_rejected, self.n_blank)
 
 
 def _merge_codes(
-    codes: list[np.ndarray], values: list[pa.Array], *, blank: str | None = None
+    codes: np.ndarray, values: list[pa.Array], sizes: list[int], *, blank: str | None = None
 ) -> tuple[np.ndarray, pa.Array]:
-    """One code space for codes numbered per batch; ``blank`` names the code -1 when given."""
+    """Renumber, in place, codes numbered per batch into one space of the distinct values used.
+
+    The values come out sorted and without those no kept line uses; ``blank``
+    names the code -1 (a blank category) when given.
+    """
+    codes = _writable(codes)
+    values = [v.cast(pa.large_string()) for v in values]
     if blank is not None:
         values = [pa.concat_arrays([v, pa.array([blank], pa.large_string())]) for v in values]
-        codes = [np.where(c < 0, np.int32(len(v) - 1), c) for c, v in zip(codes, values)]
-    if len(codes) == 1:
-        return codes[0], values[0]
-    if not codes:
-        return np.zeros(0, np.int32), pa.array([], pa.large_string())
-    enc = pc.dictionary_encode(pa.concat_arrays(values))
-    remap = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    offsets = np.cumsum([0] + [len(v) for v in values[:-1]])
-    merged = np.concatenate([remap[off + c] for off, c in zip(offsets, codes)])
-    return merged, enc.dictionary
+    if not values:
+        return codes, pa.array([], pa.large_string())
+    everything = pa.concat_arrays(values)
+    enc = pc.dictionary_encode(everything)
+    merged = enc.dictionary
+    remap = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)  # batch value -> merged value
+    offsets = np.cumsum([0] + [len(v) for v in values])
+    bounds = np.cumsum([0] + sizes)
+    used = np.zeros(len(merged), bool)
+    for i, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        local = remap[offsets[i] : offsets[i + 1]]
+        chunk = codes[start:stop]
+        if blank is not None:
+            chunk = np.where(chunk < 0, len(local) - 1, chunk)
+        used[local[np.bincount(chunk, minlength=len(local)) > 0]] = True
+    # sorted, used values only: the final number of each merged value
+    order = pc.array_sort_indices(merged).to_numpy()
+    order = order[used[order]]
+    final = np.full(len(merged), -1, np.int32)
+    final[order] = np.arange(len(order), dtype=np.int32)
+    for i, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        local = final[remap[offsets[i] : offsets[i + 1]]]
+        chunk = codes[start:stop]
+        chunk[...] = local[chunk]  # code -1 picks the last local value: the blank name when there is one
+    return codes, merged.take(pa.array(order))
 
 
 def _text_column(codes: np.ndarray, values: pa.Array, categorical: bool) -> pd.Series | pd.Categorical:
-    """The text of each line, from its code and the distinct values."""
+    """The text of each line from its code and the (sorted, distinct) values."""
     if categorical:
-        return _categorical(codes, values)
-    return values.cast(pa.large_string()).take(pa.array(codes)).to_pandas()
-
-
-def _categorical(codes: np.ndarray, values: pa.Array) -> pd.Categorical:
-    """Codes and distinct values as a pandas Categorical of str, categories in sorted order."""
-    values = values.cast(pa.large_string())
-    used = np.bincount(codes, minlength=len(values)) > 0
-    if not used.all():  # values seen only on rejected lines
-        remap = np.cumsum(used, dtype=np.int32) - 1
-        codes, values = remap[codes], values.filter(pa.array(used))
-    order = pc.array_sort_indices(values).to_numpy()
-    rank = np.empty(len(order), np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    categories = pd.Index(values.take(pa.array(order)).to_pandas(), dtype="str")
-    return pd.Categorical.from_codes(rank[codes], categories=categories, validate=False)
+        return pd.Categorical.from_codes(
+            codes, categories=pd.Index(values.to_pandas(), dtype="str"), validate=False
+        )
+    return values.take(pa.array(codes)).to_pandas()
 
 
 def _bad_text(cells: _Cells, bad: np.ndarray) -> list:
@@ -859,7 +1052,8 @@ _MESSAGES = {
 
 def _date_message(formats: list[str]) -> str:
     return (
-        "not a date in any of the formats " + ", ".join(formats)
+        "not a date in any of the formats "
+        + ", ".join(formats)
         + " (or outside 1900-2199); the line is not loaded"
     )
 
@@ -1003,9 +1197,16 @@ def _empty_tables() -> InvoiceTables:
         by_month=frame({"client_id": "str", "month": "datetime64[us]", "billing": "float64"}),
         by_category=frame({"client_id": "str", "service_category": "str", "billing": "float64"}),
         per_client=frame(
-            {"client_id": "str", "billing": "float64", "billing_previous": "float64", "cost": "float64",
-             "first_date": "datetime64[us]", "last_date": "datetime64[us]", "n_lines": "int64"}
-        ),  # fmt: skip
+            {
+                "client_id": "str",
+                "billing": "float64",
+                "billing_previous": "float64",
+                "cost": "float64",
+                "first_date": "datetime64[us]",
+                "last_date": "datetime64[us]",
+                "n_lines": "int64",
+            }
+        ),
         reference_date=None,
     )
 
@@ -1032,16 +1233,27 @@ def _sorted_codes(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return rank[codes], values.take(pa.array(order)).cast(pa.large_string())
 
 
-def _sum_by(key: np.ndarray, weights: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keys present (sorted), their sums and line counts."""
-    if n_keys <= max(4 * len(key), 1 << 22):
+def _sum_by(
+    key: np.ndarray, n_keys: int, *weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Keys present (sorted), their line counts and the sum of each weight per key."""
+    if n_keys <= max(len(key), 1 << 22):
         counts = np.bincount(key, minlength=n_keys)
-        sums = np.bincount(key, weights=weights, minlength=n_keys)
         present = np.flatnonzero(counts)
-        return present, sums[present], counts[present]
+        return (
+            present,
+            counts[present],
+            [np.bincount(key, weights=w, minlength=n_keys)[present] for w in weights],
+        )
     # too many (client, period) pairs for a dense table: hash them instead
-    grouped = pd.DataFrame({"k": key, "w": weights}).groupby("k", sort=True)["w"].agg(["sum", "size"])
-    return grouped.index.to_numpy(), grouped["sum"].to_numpy(), grouped["size"].to_numpy()
+    frame = pd.DataFrame({"k": key, **{f"w{i}": w for i, w in enumerate(weights)}})
+    grouped = frame.groupby("k", sort=True)
+    sums = grouped.sum()
+    return (
+        sums.index.to_numpy(),
+        grouped.size().to_numpy(),
+        [sums[f"w{i}"].to_numpy() for i in range(len(weights))],
+    )
 
 
 def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTables:
@@ -1054,21 +1266,36 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
     amount = invoices["amount"].to_numpy("float64")
     day = (micros // 86_400_000_000).astype(np.int32)
     d0, d1 = int(day.min()), int(day.max())
-    # the calendar of the days spanned gives each line its month by a lookup
-    calendar = np.arange(d0, d1 + 1).astype("datetime64[D]")
-    month_of_day = calendar.astype("datetime64[M]").astype(np.int64)
+    day -= d0
+
+    ref = (
+        pd.Timestamp(reference_date).normalize()
+        if reference_date is not None
+        else pd.Timestamp(np.datetime64(d1, "D"))
+    )
+    cur_start, prev_start = _windows(ref)
+    ref_d, cur_d, prev_d = _day(ref), _day(cur_start), _day(prev_start)
+    previous_complete = d0 <= _day(prev_start + pd.DateOffset(months=1))
+
+    # the calendar of the days spanned gives each line its month and window by lookup:
+    # window 1 = current 12 months, 2 = previous 12 months, 0 = neither
+    calendar = np.arange(d0, d1 + 1)
+    month_of_day = calendar.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     m0 = int(month_of_day[0])
     n_months = int(month_of_day[-1]) - m0 + 1
-    month = (month_of_day - m0).astype(np.int32)[day - d0]
+    window_of_day = np.where((calendar > cur_d) & (calendar <= ref_d), 1, 0)
+    window_of_day = np.where((calendar > prev_d) & (calendar <= cur_d), 2, window_of_day).astype(np.int8)
+    month = (month_of_day - m0).astype(np.int32)[day]
+    window = window_of_day[day]
+    del day
 
-    wide = n_clients * max(n_months, 1) >= 2**31
-    key = codes.astype(np.int64) if wide else codes.copy()
+    # sums per (client, month), then per (client, window): dense tables that stay in cache
+    key = codes.astype(np.int64)
     key *= n_months
     key += month
-    present_m, sums_m, counts_m = _sum_by(key, amount, n_clients * n_months)
-    del key
-    client_of = (present_m // n_months).astype(np.int32)
-    month_of = (present_m % n_months).astype(np.int32)
+    present, counts, (sums_m,) = _sum_by(key, n_clients * n_months, amount)
+    client_of = (present // n_months).astype(np.int32)
+    month_of = (present % n_months).astype(np.int32)
     months = (month_of + m0).astype("datetime64[M]")
     by_month = pd.DataFrame(
         {
@@ -1077,12 +1304,12 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
             "billing": sums_m,
         }
     )
-    # years from the (client, month) table: it is small
     years = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    y0 = int(years.min())
-    present_y, sums_y, _ = _sum_by(client_of.astype(np.int64) * (years.max() - y0 + 1) + (years - y0),
-                                   sums_m, n_clients * int(years.max() - y0 + 1))  # fmt: skip
-    n_years = int(years.max() - y0 + 1)
+    y0 = int(years.min()) if len(years) else 1970
+    n_years = int(years.max() - y0 + 1) if len(years) else 1
+    present_y, _, (sums_y,) = _sum_by(
+        client_of.astype(np.int64) * n_years + (years - y0), n_clients * n_years, sums_m
+    )
     by_year = pd.DataFrame(
         {
             "client_id": clients.take(pa.array((present_y // n_years).astype(np.int32))).to_pandas(),
@@ -1090,59 +1317,66 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
             "billing": sums_y,
         }
     )
+    n_lines = np.bincount(client_of, weights=counts, minlength=n_clients).astype(np.int64)
 
-    ref = pd.Timestamp(reference_date).normalize() if reference_date is not None else pd.Timestamp(
-        np.datetime64(d1, "D")
-    )
-    cur_start, prev_start = _windows(ref)
-    ref_d, cur_d, prev_d = _day(ref), _day(cur_start), _day(prev_start)
-    current = (day > cur_d) & (day <= ref_d)
-    previous_complete = d0 <= _day(prev_start + pd.DateOffset(months=1))
-    cur_codes, cur_amount = codes[current], amount[current]
+    key = codes.astype(np.int64)
+    key *= 3
+    key += window
+    by_window = np.bincount(key, weights=amount, minlength=n_clients * 3).reshape(n_clients, 3)
+    billing = by_window[:, 1]
+    billing_prev = by_window[:, 2] if previous_complete else np.full(n_clients, np.nan)
+    cost = np.full(n_clients, np.nan)
+    if "cost" in invoices.columns:
+        c = invoices["cost"].to_numpy("float64", na_value=np.nan)
+        missing = np.isnan(c)
+        if missing.all():
+            pass
+        elif missing.any():
+            with_cost = np.bincount(key, weights=~missing, minlength=n_clients * 3).reshape(n_clients, 3)[
+                :, 1
+            ]
+            sums = np.bincount(key, weights=np.where(missing, 0.0, c), minlength=n_clients * 3)
+            cost = np.where(with_cost > 0, sums.reshape(n_clients, 3)[:, 1], np.nan)
+        else:
+            lines_in = np.bincount(key, minlength=n_clients * 3).reshape(n_clients, 3)[:, 1]
+            sums = np.bincount(key, weights=c, minlength=n_clients * 3).reshape(n_clients, 3)[:, 1]
+            cost = np.where(lines_in > 0, sums, np.nan)
+    del key
+    cm_client, cm_month = client_of, month_of
 
     if "service_category" in invoices.columns:
-        cat_codes, cats = _sorted_codes(invoices["service_category"].fillna(UNSPECIFIED))
-        cat_codes = cat_codes[current]
+        series = invoices["service_category"]
+        cat_codes, cats = _sorted_codes(series.fillna(UNSPECIFIED) if series.hasnans else series)
     else:
-        cat_codes, cats = np.zeros(len(cur_codes), np.int32), pa.array([UNSPECIFIED], pa.large_string())
+        cat_codes, cats = np.zeros(len(codes), np.int32), pa.array([UNSPECIFIED], pa.large_string())
     n_cats = len(cats)
-    present, sums, _ = _sum_by(cur_codes.astype(np.int64) * n_cats + cat_codes, cur_amount, n_clients * n_cats)
+    current = window == 1
+    key = codes[current].astype(np.int64)
+    key *= n_cats
+    key += cat_codes[current]
+    present, _, (sums_c,) = _sum_by(key, n_clients * n_cats, amount[current])
+    del key, current
     by_category = pd.DataFrame(
         {
             "client_id": clients.take(pa.array((present // n_cats).astype(np.int32))).to_pandas(),
             "service_category": cats.take(pa.array(present % n_cats)).to_pandas(),
-            "billing": sums,
+            "billing": sums_c,
         }
     )
 
-    billing = np.bincount(cur_codes, weights=cur_amount, minlength=n_clients)
-    if previous_complete:
-        previous = (day > prev_d) & (day <= cur_d)
-        billing_prev = np.bincount(codes[previous], weights=amount[previous], minlength=n_clients)
-    else:
-        billing_prev = np.full(n_clients, np.nan)
-    cost = np.full(n_clients, np.nan)
-    if "cost" in invoices.columns:
-        c = invoices["cost"].to_numpy("float64", na_value=np.nan)[current]
-        has = ~np.isnan(c)
-        n_cost = np.bincount(cur_codes[has], minlength=n_clients)
-        cost = np.where(n_cost > 0, np.bincount(cur_codes[has], weights=c[has], minlength=n_clients), np.nan)
-    del current, cur_codes, cur_amount, cat_codes
-
     # first and last line: only the lines in each client's first (last) month are compared
-    first_idx = np.unique(client_of, return_index=True)[1]
-    last_idx = len(client_of) - 1 - np.unique(client_of[::-1], return_index=True)[1]
     first_month = np.empty(n_clients, np.int32)
     last_month = np.empty(n_clients, np.int32)
-    first_month[client_of[first_idx]] = month_of[first_idx]
-    last_month[client_of[last_idx]] = month_of[last_idx]
+    runs = np.flatnonzero(np.r_[True, cm_client[1:] != cm_client[:-1]])  # (client, month) sorted
+    ends = np.r_[runs[1:] - 1, len(cm_client) - 1]
+    first_month[cm_client[runs]] = cm_month[runs]
+    last_month[cm_client[ends]] = cm_month[ends]
     first = np.full(n_clients, np.iinfo(np.int64).max)
     last = np.full(n_clients, np.iinfo(np.int64).min)
     sel = month == first_month[codes]
     np.minimum.at(first, codes[sel], micros[sel])
     sel = month == last_month[codes]
     np.maximum.at(last, codes[sel], micros[sel])
-    n_lines = np.bincount(client_of, weights=counts_m, minlength=n_clients).astype(np.int64)
 
     per_client = pd.DataFrame(
         {
@@ -1197,8 +1431,10 @@ def _duckdb_source(con, src: _Source, columns: dict[str, str]) -> tuple[str, dic
         kinds = {}
         for field, col in columns.items():
             t = src.schema.field(col).type
-            if pa.types.is_string(t) or pa.types.is_large_string(t) or (
-                pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)
+            if (
+                pa.types.is_string(t)
+                or pa.types.is_large_string(t)
+                or (pa.types.is_dictionary(t) and pa.types.is_string(t.value_type))
             ):
                 kinds[field] = "text"
             elif pa.types.is_integer(t) or pa.types.is_floating(t):
@@ -1247,7 +1483,9 @@ def _iter_csv_tables(src: _Source, wanted: list[str], attempt: int):
     reader = pacsv.open_csv(
         src.path,
         read_options=pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
-        parse_options=pacsv.ParseOptions(delimiter=src.sep, ignore_empty_lines=False, newlines_in_values=attempt == 2),
+        parse_options=pacsv.ParseOptions(
+            delimiter=src.sep, ignore_empty_lines=False, newlines_in_values=attempt == 2
+        ),
         convert_options=pacsv.ConvertOptions(
             include_columns=include,
             column_types={c: pa.large_string() for c in include},
@@ -1257,7 +1495,9 @@ def _iter_csv_tables(src: _Source, wanted: list[str], attempt: int):
     )
     names = {raw: h for h, raw in raw_of.items()}
     for batch in reader:
-        yield pa.RecordBatch.from_arrays(batch.columns, names=[names.get(n, n.strip()) for n in batch.schema.names])
+        yield pa.RecordBatch.from_arrays(
+            batch.columns, names=[names.get(n, n.strip()) for n in batch.schema.names]
+        )
 
 
 def _load_duckdb(src: _Source, columns: dict[str, str], formats: list[str], categorical: bool):
@@ -1358,7 +1598,9 @@ def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds)
             ]
         elif kinds[field] == "text":
             t = f"t_{field}"
-            fast = f"CASE WHEN regexp_full_match({t}, {_lit(_PLAIN_NUMBER[1:-1])}) THEN CAST({t} AS DOUBLE) END"
+            fast = (
+                f"CASE WHEN regexp_full_match({t}, {_lit(_PLAIN_NUMBER[1:-1])}) THEN CAST({t} AS DOUBLE) END"
+            )
             blank = f"({t} IS NULL OR {t} = '')"
             select += [
                 f"{fast} AS {field}",
@@ -1373,9 +1615,14 @@ def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds)
                 f"NULL::VARCHAR AS {field}_res",
                 f"strftime(CAST(v_{field} AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') AS {field}_raw",
             ]
-    select.append(f"{clean_id('service_category', False)} AS cat" if "service_category" in columns else
-                  "NULL::VARCHAR AS cat")  # fmt: skip
-    select.append(f"{clean_id('invoice_id', True)} AS inv" if "invoice_id" in columns else "NULL::VARCHAR AS inv")
+    select.append(
+        f"{clean_id('service_category', False)} AS cat"
+        if "service_category" in columns
+        else "NULL::VARCHAR AS cat"
+    )
+    select.append(
+        f"{clean_id('invoice_id', True)} AS inv" if "invoice_id" in columns else "NULL::VARCHAR AS inv"
+    )
     con.execute(
         f"CREATE TEMP TABLE __stage AS SELECT {', '.join(select)} FROM "
         f"(SELECT {', '.join(inner)} FROM (SELECT {', '.join(raw_cols)} FROM __src))"
@@ -1386,7 +1633,9 @@ def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds)
         (f, lambda s: parse_number(s, allow_percent=False)[0]) for f in numeric_fields
     ]
     for field, parse in residue_fields:
-        distinct = con.execute(f"SELECT DISTINCT {field}_res FROM __stage WHERE {field}_res IS NOT NULL").fetchall()
+        distinct = con.execute(
+            f"SELECT DISTINCT {field}_res FROM __stage WHERE {field}_res IS NOT NULL"
+        ).fetchall()
         if not distinct:
             continue
         texts = pd.Series([r[0] for r in distinct], dtype="str")
@@ -1398,7 +1647,9 @@ def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds)
             parsed = parsed[np.isfinite(parsed["val"].to_numpy())]
         if len(parsed):
             con.register("__residue", parsed)
-            con.execute(f"UPDATE __stage SET {field} = r.val FROM __residue r WHERE __stage.{field}_res = r.txt")
+            con.execute(
+                f"UPDATE __stage SET {field} = r.val FROM __residue r WHERE __stage.{field}_res = r.txt"
+            )
             con.unregister("__residue")
 
     amount_fields = ["amount"] if "amount" in columns else ["quantity", "unit_price"]
@@ -1412,7 +1663,9 @@ def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds)
         flags[f"e_{f}_bad"] = f"NOT {f}_blank AND ({f} IS NULL OR NOT isfinite({f}))"
     if "cost" in columns:
         flags["w_cost_bad"] = "NOT cost_blank AND (cost IS NULL OR NOT isfinite(cost))"
-    blank_parts = ["cid IS NULL", "d_blank"] + [f"{f}_blank" for f in amount_fields] + ["cat IS NULL", "inv IS NULL"]
+    blank_parts = (
+        ["cid IS NULL", "d_blank"] + [f"{f}_blank" for f in amount_fields] + ["cat IS NULL", "inv IS NULL"]
+    )
     if "cost" in columns:
         blank_parts.append("cost_blank")
     blank = " AND ".join(f"({p})" for p in blank_parts)
@@ -1440,7 +1693,9 @@ def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds)
         elif key == "e_date_blank":
             checks.append(_Check(severity, "date", mask, _MESSAGES["date_blank"]))
         elif key == "e_date_bad":
-            checks.append(_Check(severity, "date", mask, _date_message(formats), bad.loc[mask, "d_raw"].tolist()))
+            checks.append(
+                _Check(severity, "date", mask, _date_message(formats), bad.loc[mask, "d_raw"].tolist())
+            )
         elif key.endswith("_blank"):
             f = key[2:-6]
             checks.append(_Check(severity, f, mask, _MESSAGES["blank"].format(field=f.replace("_", " "))))
@@ -1460,12 +1715,15 @@ def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds)
     if isinstance(table, pa.RecordBatchReader):  # DuckDB 2 streams; DuckDB 1 returns a table
         table = table.read_all()
     client_codes, client_values = _encode(_combine(table.column("cid")))
+    client_codes, client_values = _merge_codes(client_codes, [client_values], [len(client_codes)])
     cat_codes, cat_values = _encode(_combine(table.column("cat")))
+    cat_codes, cat_values = _merge_codes(cat_codes, [cat_values], [len(cat_codes)])
     lines = pd.DataFrame(
         {
             "client_id": _text_column(client_codes, client_values, categorical),
-            "date": _numpy(table.column("d").cast(pa.timestamp("us")).cast(pa.int64()).combine_chunks(), _NAT)
-            .view("datetime64[us]"),
+            "date": _numpy(
+                table.column("d").cast(pa.timestamp("us")).cast(pa.int64()).combine_chunks(), _NAT
+            ).view("datetime64[us]"),
             "amount": _numpy(table.column("amount").combine_chunks(), np.nan),
             "service_category": _text_column(cat_codes, cat_values, categorical),
             "cost": _numpy(table.column("cost").combine_chunks(), np.nan),
@@ -1484,9 +1742,15 @@ def _aggregate_duckdb(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTab
     try:
         has_cat = "service_category" in invoices.columns
         has_cost = "cost" in invoices.columns
-        view = invoices[[c for c in ("client_id", "date", "amount", "service_category", "cost") if c in invoices]]
+        view = invoices[
+            [c for c in ("client_id", "date", "amount", "service_category", "cost") if c in invoices]
+        ]
         con.register("__lines", view)
-        cat = f"COALESCE(CAST(service_category AS VARCHAR), {_lit(UNSPECIFIED)})" if has_cat else _lit(UNSPECIFIED)
+        cat = (
+            f"COALESCE(CAST(service_category AS VARCHAR), {_lit(UNSPECIFIED)})"
+            if has_cat
+            else _lit(UNSPECIFIED)
+        )
         cost = "cost" if has_cost else "NULL::DOUBLE"
         con.execute(
             "CREATE TEMP VIEW __l AS SELECT CAST(client_id AS VARCHAR) AS c, CAST(date AS TIMESTAMP) AS t, "
@@ -1496,7 +1760,9 @@ def _aggregate_duckdb(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTab
             "SELECT min(day), max(day), count(*) FILTER (WHERE c IS NULL OR t IS NULL) FROM __l"
         ).fetchone()
         if n_missing:
-            raise ValueError(f"{n_missing} line(s) without client_id or date; load the lines with load_invoices")
+            raise ValueError(
+                f"{n_missing} line(s) without client_id or date; load the lines with load_invoices"
+            )
         ref = pd.Timestamp(reference_date).normalize() if reference_date is not None else pd.Timestamp(d1)
         cur_start, prev_start = _windows(ref)
         previous_complete = pd.Timestamp(d0) <= prev_start + pd.DateOffset(months=1)
@@ -1532,9 +1798,15 @@ def _aggregate_duckdb(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTab
                 frame[col] = frame[col].astype("str")
     by_month["month"] = by_month["month"].astype("datetime64[us]")
     per_client = per_client.astype(
-        {"billing": "float64", "billing_previous": "float64", "cost": "float64", "n_lines": "int64",
-         "first_date": "datetime64[us]", "last_date": "datetime64[us]"}
-    )  # fmt: skip
+        {
+            "billing": "float64",
+            "billing_previous": "float64",
+            "cost": "float64",
+            "n_lines": "int64",
+            "first_date": "datetime64[us]",
+            "last_date": "datetime64[us]",
+        }
+    )
     return InvoiceTables(
         by_year=by_year,
         by_month=by_month,
@@ -1602,7 +1874,9 @@ def fill_register(clients: pd.DataFrame | None, tables: InvoiceTables) -> pd.Dat
         cats = tables.by_category.assign(
             column=tables.by_category["service_category"].astype("str").map(category_column)
         )
-        wide = cats.pivot_table(index="client_id", columns="column", values="billing", aggfunc="sum", observed=True)
+        wide = cats.pivot_table(
+            index="client_id", columns="column", values="billing", aggfunc="sum", observed=True
+        )
         wide.index = wide.index.astype("str")
         wide.columns = [str(c) for c in wide.columns]
     filled = per.set_index("client_id")
@@ -1612,9 +1886,11 @@ def fill_register(clients: pd.DataFrame | None, tables: InvoiceTables) -> pd.Dat
     value_columns = list(filled.columns)
 
     if clients is None or len(clients) == 0:
-        base = pd.DataFrame(
-            {"client_id": pd.Series(dtype="str"), "name": pd.Series(dtype="str")}
-        ) if clients is None else clients.iloc[0:0].copy()
+        base = (
+            pd.DataFrame({"client_id": pd.Series(dtype="str"), "name": pd.Series(dtype="str")})
+            if clients is None
+            else clients.iloc[0:0].copy()
+        )
     else:
         base = clients.copy()
     if "client_id" not in base.columns:
