@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests notebooks portfolio_analysis --doctest-modules --nbval --nbval-current-env \
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 unit: $(STAMP)
