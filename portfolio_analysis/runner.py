@@ -113,7 +113,7 @@ def run_report(
                 str(nb), str(target), parameters=params, cwd=str(nb.parent),
                 kernel_name="python3", progress_bar=False, log_output=False,
                 # the kernel's own start-up notices are not the user's business
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except pm.PapermillExecutionError as exc:
             failed = out.with_name(out.name + ".failed")

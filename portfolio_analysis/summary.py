@@ -123,7 +123,8 @@ def headline(analysis: Analysis) -> dict:
         "n_errors": q["n_errors"],
         "n_warnings": q["n_warnings"],
         "total_billing": c["total_billing"],
-        "total_profit": w.get("total_profit"),
+        # the sum of the known profits, also when it is not positive; None when no client has one
+        "total_profit": float(analysis.profit["profit"].sum()) if analysis.profit["profit"].notna().any() else None,
         "whale_peak_pct": w.get("peak_pct"),
         "clients_at_peak_pct": w.get("clients_at_peak_pct"),
         "loss_making_clients": w.get("n_loss_making"),
@@ -170,6 +171,7 @@ def plan_table(analysis: Analysis) -> pd.DataFrame:
     """The relationship plan with the scores: one row per client, by priority."""
     cols = ["client_id", "value_score", "relationship_score", "total_score", "coverage"]
     plan = analysis.plan.merge(analysis.scores[cols], on="client_id", how="left")
+    plan["name"] = plan["name"].astype("object").where(plan["name"].notna(), plan["client_id"])  # invoices-only clients
     keep = ["priority", "client_id", "name", "action", "segment", "owner", "value_score", "relationship_score",
             "total_score", "coverage", "value_at_stake", "reasons", "levers", "quadrant_label",
             "strategic_keep", "insufficient_data", "profit_is_estimated"]

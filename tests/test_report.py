@@ -164,3 +164,13 @@ def test_the_report_keeps_the_prose_of_its_language(tmp_path):
     nbformat.write(nb, path)
     assert [c.source for c in merge_notebooks([path], title="t", lang="fr").cells] == ["# Title", "En français"]
     assert [c.source for c in merge_notebooks([path], title="t", lang="en").cells] == ["# Title", "In English"]
+
+
+def test_from_invoices_alone_nothing_is_ended_on_missing_data(tmp_path):
+    out = tmp_path / "from_invoices"
+    assert main(["report", "--invoices", str(SAMPLE / "invoices.csv"), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["n_clients"] == 300 and s["rows_rejected"] == 3
+    assert s["total_profit"] is None and s["whale_peak_pct"] is None  # no profit figures: no whale curve
+    assert s["actions"]["end"] == 0 and s["insufficient_data_clients"] == 300
+    assert "Executive summary" in (out / "report.html").read_text(encoding="utf-8")

@@ -60,7 +60,7 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 def execute(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-                   extra_arguments=["--IPKernelApp.log_level=ERROR"]).execute()
+                   extra_arguments=["--IPKernelApp.log_level=CRITICAL"]).execute()
     nbformat.write(nb, path)
 
 
