@@ -32,7 +32,7 @@ def sheet_name(name: str, taken: set[str] | None = None) -> str:
 def _kind(col: str, series: pd.Series) -> str:
     name = col.lower()
     if pd.api.types.is_bool_dtype(series):
-        return "text"
+        return "bool"
     if not pd.api.types.is_numeric_dtype(series):
         return "date" if pd.api.types.is_datetime64_any_dtype(series) else "text"
     if name.endswith(("_pct", "pct", "%")) or "share" in name or "percent" in name:
@@ -52,6 +52,7 @@ _FORMATS = {
     "ratio": "0%",
     "date": "yyyy-mm-dd",
     "text": "@",
+    "bool": "General",
 }
 
 
@@ -97,7 +98,10 @@ def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame], *, notes: 
                 for r, v in enumerate(values, start=start + 1):
                     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
                         continue
-                    if kind == "text" or isinstance(v, str):
+                    if kind == "bool":
+                        ws.write_boolean(r, c, bool(v))  # TRUE / FALSE: filterable in Excel
+                        width = max(width, 6)
+                    elif kind == "text" or isinstance(v, str):
                         text = str(v)
                         ws.write_string(r, c, text, wrap if len(text) > 60 else None)
                         width = max(width, min(len(text), 80))

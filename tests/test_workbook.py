@@ -12,6 +12,7 @@ def test_formula_like_names_stay_text(tmp_path):
         "name": ['=HYPERLINK("http://example.com","x")', "@SUM(A1)", "+33 Ltd"],
         "billing": [1234.5, 10.0, -5.0],
         "total_score": [87.4, 12.0, None],
+        "strategic_keep": [True, False, False],
     })
     path = write_workbook(tmp_path / "plan.xlsx", {"All clients": df})
     ws = openpyxl.load_workbook(path)["All clients"]
@@ -23,7 +24,8 @@ def test_formula_like_names_stay_text(tmp_path):
     assert ws.cell(row=2, column=4).number_format == "0"
     assert ws.cell(row=4, column=4).value is None  # missing stays empty
     assert ws.freeze_panes == "C2"  # id and name stay in view
-    assert ws.auto_filter.ref == "A1:D4"
+    assert ws.auto_filter.ref == "A1:E4"
+    assert ws.cell(row=2, column=5).value is True and ws.cell(row=3, column=5).value is False  # real booleans
 
 
 def test_sheet_names_are_valid_and_unique():
