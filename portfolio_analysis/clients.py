@@ -163,6 +163,15 @@ def _open(source, sheet, report: ValidationReport, kind: str):
     return table, problems, stats, headers, cells, blank_row, skip
 
 
+def _stop_on_missing_columns(problems, report, stats, missing: list[str], message: str, *, n_rows: int):
+    """A required column is missing: nothing can load; every non-blank row is rejected, and say so."""
+    problems.one("error", None, ", ".join(missing), None, message)
+    problems.flush(report)
+    stats.rows_loaded = 0
+    stats.rows_rejected = n_rows
+    raise DataValidationError(report)
+
+
 def _cell_text(value):
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
         return None
@@ -549,11 +558,7 @@ def load_clients(
             f"the columns found are: {found}. Name the column in the header (English or French "
             "label, or an alias) or map it, e.g. --map client_id=COLUMN"
         )
-        problems.one("error", None, ", ".join(missing), None, message)
-        problems.flush(report)
-        stats.rows_loaded = 0
-        stats.rows_rejected = len(cells) - n_blank
-        raise DataValidationError(report)
+        _stop_on_missing_columns(problems, report, stats, missing, message, n_rows=len(cells) - n_blank)
 
     for key, crit in cat.criteria.items():
         present = key in assigned or (key == "share_of_wallet" and "share_of_wallet_pct" in assigned)
@@ -785,11 +790,7 @@ def load_contacts(
             f"contacts table; the columns found are: {found}. Expected client id, side (ours or "
             "client), name and optionally role, in English or French"
         )
-        problems.one("error", None, ", ".join(missing), None, message)
-        problems.flush(report)
-        stats.rows_loaded = 0
-        stats.rows_rejected = len(cells) - n_blank
-        raise DataValidationError(report)
+        _stop_on_missing_columns(problems, report, stats, missing, message, n_rows=len(cells) - n_blank)
 
     live = ~blank_row
     cells = cells[live]
