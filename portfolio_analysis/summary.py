@@ -164,7 +164,27 @@ def write_summary_json(figures: dict, out_dir) -> Path | None:
     return path
 
 
-_ACTION_SHEETS = {"develop": "Develop", "maintain": "Maintain", "fix": "Fix", "end": "End"}
+_SHEETS = {
+    "en": {"summary": "Summary", "all": "All clients", "develop": "Develop", "maintain": "Maintain", "fix": "Fix",
+           "end": "End", "segments": "Segments", "whale": "Whale curve", "problems": "Validation problems"},
+    "fr": {"summary": "Synthèse", "all": "Tous les clients", "develop": "Développer", "maintain": "Maintenir",
+           "fix": "Redresser", "end": "Mettre fin", "segments": "Segments", "whale": "Courbe de la baleine",
+           "problems": "Problèmes de validation"},
+}
+
+# French headers of the plan's columns (English keeps the machine-readable keys of tables/*.csv)
+_HEADERS_FR = {
+    "priority": "priorité", "client_id": "identifiant client", "name": "client", "action": "action",
+    "segment": "segment", "owner": "responsable", "value_score": "score de valeur",
+    "relationship_score": "score de relation", "total_score": "score total", "coverage": "couverture",
+    "value_at_stake": "valeur en jeu", "reasons": "raisons", "levers": "leviers", "quadrant_label": "quadrant",
+    "strategic_keep": "conservé pour raison stratégique", "insufficient_data": "données insuffisantes",
+    "profit_is_estimated": "bénéfice estimé", "n_clients": "clients", "billing_share_pct": "part de la facturation (%)",
+    "profit_share_pct": "part du bénéfice (%)", "rank": "rang", "profit": "bénéfice",
+    "cum_profit_pct": "bénéfice cumulé (%)", "cum_clients_pct": "clients cumulés (%)", "severity": "gravité",
+    "file": "fichier", "row": "ligne", "column": "colonne", "value": "valeur", "message": "message",
+    "suggestion": "suggestion", "figure": "indicateur",
+}
 
 
 def plan_table(analysis: Analysis) -> pd.DataFrame:
@@ -178,11 +198,15 @@ def plan_table(analysis: Analysis) -> pd.DataFrame:
     return plan[[c for c in keep if c in plan.columns]]
 
 
-def write_relationship_plan(analysis: Analysis, path, *, company: str = "the company") -> Path:
+def write_relationship_plan(analysis: Analysis, path, *, company: str = "the company", lang: str = "en") -> Path:
     """Write the Excel relationship plan: summary, all clients, one sheet per action, segments,
-    whale curve and validation problems."""
+    whale curve and validation problems, in English or French (``lang``)."""
+    from .i18n import action_name, check_lang
+
+    check_lang(lang)
     figures = headline(analysis)
     plan = plan_table(analysis)
+    names = _SHEETS[lang]
     summary_rows = [
         ("Company", company),
         ("Clients", figures["n_clients"]),
@@ -202,21 +226,46 @@ def write_relationship_plan(analysis: Analysis, path, *, company: str = "the com
         ("Annual retention (implied)", figures["annual_retention"]),
         ("Portfolio lifetime value", figures["portfolio_value"]),
     ]
+    if lang == "fr":
+        summary_rows = [(_SUMMARY_FR.get(label, label), value) for label, value in summary_rows]
     summary = pd.DataFrame(summary_rows, columns=["figure", "value"]).astype({"value": "object"})
     summary["value"] = [f"{v:,.2f}" if isinstance(v, float) else v for v in summary["value"]]
-    sheets = {"Summary": summary, "All clients": plan}
-    for action, title in _ACTION_SHEETS.items():
-        sheets[title] = plan[plan["action"] == action]
+    if lang == "fr":
+        summary["value"] = [v.replace(",", "\u202f").replace(".", ",") if isinstance(v, str) and v[:1].isdigit()
+                            else v for v in summary["value"]]
+        plan = plan.assign(action=plan["action"].map(lambda a: action_name(a, lang)))
+    sheets = {names["summary"]: summary, names["all"]: plan}
+    for action in ACTIONS:
+        sheets[names[action]] = plan[plan["action"] == action_name(action, lang)]
     seg_cols = ["segment", "name", "n_clients", "billing_share_pct", "profit_share_pct", "value_score",
                 "relationship_score", "total_score"]
-    sheets["Segments"] = analysis.segment_profiles[[c for c in seg_cols if c in analysis.segment_profiles.columns]]
+    profiles = analysis.segment_profiles
+    sheets[names["segments"]] = profiles[[c for c in seg_cols if c in profiles.columns]]
     if analysis.whale is not None:
         curve = analysis.whale.curve
-        sheets["Whale curve"] = curve[["rank", "client_id", "profit", "cum_profit_pct", "cum_clients_pct"]]
+        sheets[names["whale"]] = curve[["rank", "client_id", "profit", "cum_profit_pct", "cum_clients_pct"]]
     problems = analysis.portfolio.report.problems
-    sheets["Validation problems"] = problems.assign(row=problems["row"].astype("float64"))
+    sheets[names["problems"]] = problems.assign(row=problems["row"].astype("float64"))
     notes = {}
     if figures["profit_is_estimated"]:
-        notes["Whale curve"] = "Profit is estimated for some clients from billing and a margin per profitability level."
-    notes["All clients"] = f"Relationship plan for {company}: one row per client, by priority (1 = first)."
-    return write_workbook(path, sheets, notes=notes)
+        notes[names["whale"]] = (
+            "Le bénéfice est estimé pour certains clients à partir de la facturation et d'une marge par niveau."
+            if lang == "fr" else
+            "Profit is estimated for some clients from billing and a margin per profitability level.")
+    notes[names["all"]] = (
+        f"Plan de relation pour {company} : une ligne par client, par priorité (1 = d'abord)." if lang == "fr" else
+        f"Relationship plan for {company}: one row per client, by priority (1 = first).")
+    return write_workbook(path, sheets, notes=notes, headers=_HEADERS_FR if lang == "fr" else None)
+
+
+_SUMMARY_FR = {
+    "Company": "Entreprise", "Clients": "Clients", "Rows read / loaded / rejected": "Lignes lues / chargées / rejetées",
+    "Billing, last 12 months": "Facturation, 12 derniers mois", "Profit": "Bénéfice",
+    "Profit is estimated": "Bénéfice estimé", "Whale curve peak (% of profit)": "Pic de la courbe de la baleine (% du bénéfice)",
+    "Clients at the peak (%)": "Clients au pic (%)", "Loss-making clients": "Clients déficitaires",
+    "Gini of billing": "Gini de la facturation", "HHI of billing (0-10,000)": "HHI de la facturation (0-10 000)",
+    "Clients at or over 10 % of billing": "Clients à 10 % de la facturation ou plus", "Segments": "Segments",
+    "Clients to develop": "Clients à développer", "Clients to maintain": "Clients à maintenir",
+    "Clients to fix": "Clients à redresser", "Clients to end": "Relations à arrêter",
+    "Annual retention (implied)": "Fidélisation annuelle (implicite)", "Portfolio lifetime value": "Valeur vie du portefeuille",
+}

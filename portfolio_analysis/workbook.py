@@ -56,16 +56,25 @@ _FORMATS = {
 }
 
 
-def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame], *, notes: dict[str, str] | None = None) -> Path:
+def write_workbook(
+    path: str | Path,
+    sheets: dict[str, pd.DataFrame],
+    *,
+    notes: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Path:
     """Write ``sheets`` (name → DataFrame, in order) to one .xlsx file.
 
     Parameters
     ----------
     sheets : the sheets; names are made valid and unique for Excel.
     notes : an optional line of text shown above a sheet's table (e.g. "profit is estimated").
+    headers : the header shown for a column key (e.g. in another language); the number
+        format is still chosen from the key.
     """
     path = Path(path)
     notes = notes or {}
+    headers = headers or {}
     with pd.ExcelWriter(
         path,
         engine="xlsxwriter",
@@ -89,12 +98,12 @@ def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame], *, notes: 
                 ws.write_string(0, 0, notes[name], note_fmt)
             df = df.reset_index(drop=True)
             for c, col in enumerate(df.columns):
-                ws.write_string(start, c, str(col), header)
+                ws.write_string(start, c, headers.get(str(col), str(col)), header)
                 series = df[col]
                 kind = _kind(str(col), series)
                 fmt = formats[kind]
                 values = series.to_numpy(dtype=object)
-                width = len(str(col))
+                width = len(headers.get(str(col), str(col)))
                 for r, v in enumerate(values, start=start + 1):
                     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
                         continue

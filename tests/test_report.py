@@ -108,7 +108,10 @@ def test_a_french_semicolon_register(tmp_path):
     assert main(["report", "--clients", str(register), "--lang", "fr", "--company", "Société X", "--out", str(out)]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["n_clients"] == 60 and s["rows_rejected"] == 0 and s["n_errors"] == 0
-    ws = openpyxl.load_workbook(out / "relationship_plan.xlsx")["All clients"]
+    wb = openpyxl.load_workbook(out / "relationship_plan.xlsx")
+    assert wb.sheetnames[:3] == ["Synthèse", "Tous les clients", "Développer"]
+    ws = wb["Tous les clients"]
+    assert [c.value for c in ws[3]][:4] == ["priorité", "identifiant client", "client", "action"]
     names = {c.value: c for c in ws["C"] if isinstance(c.value, str)}
     for text in ('=HYPERLINK("http://example.com","x")', "@SUM(A1)"):
         assert names[text].data_type == "s"  # written as text, never as a formula
