@@ -20,9 +20,9 @@ time, and works on arrow and numpy arrays; ``"duckdb"`` reads, validates and
 aggregates CSV and Parquet files in SQL. Both load the same lines and report the
 same problems and counts. ``"auto"`` is pandas: on the 2-core machine of
 ``bench/bench_invoices.py`` it takes 10 million Parquet lines to the per-client
-tables in about 2-3 s under 1 GB, where DuckDB needs 3-4 times the time and
-memory, because the lines must come back as a DataFrame and every text cell
-crosses from DuckDB to Python (see ``bench/README.md``).
+tables in about 2.5 s under 1 GiB, where DuckDB needs 3-5 times the time and 3
+times the memory, because the lines must come back as a DataFrame and every text
+cell crosses from DuckDB to Python (see ``bench/README.md``).
 
 Client ids and service categories repeat, so the lines hold them as pandas
 categoricals of ``str`` (``categorical=False`` gives plain ``str`` columns, at
@@ -430,6 +430,7 @@ class _Cells:
     typed: pa.Array | None
     text: pa.Array | None  # string, large_string or dictionary of strings
     n: int
+    clean: bool = False  # text already stripped and emptied to null (invoice ids read ahead)
 
     def as_text(self) -> pa.Array:
         """Every cell as text (typed ones formatted), nulls where blank."""
@@ -761,21 +762,29 @@ def _iter_batches(src: _Source, columns: dict[str, str], attempt: int):
             pf = pq.ParquetFile(src.path, read_dictionary=as_dict)
             n_groups = pf.num_row_groups
             # the next row group is read (arrow, without the GIL) while this one is checked (numpy)
+
+            def read(i: int) -> pa.Table:
+                table = pf.read_row_group(i, columns=wanted)
+                if "invoice_id" in columns:  # arrow work too: done here, beside the numpy of the main thread
+                    invoice = _arrow_cells(table.column(columns["invoice_id"])).as_text()
+                    table = table.append_column("__invoice", _clean_text_values(invoice, id_rule=True))
+                return table
+
             with ThreadPoolExecutor(max_workers=1) as reader:
-                ahead = reader.submit(pf.read_row_group, 0, columns=wanted) if n_groups else None
+                ahead = reader.submit(read, 0) if n_groups else None
                 for i in range(n_groups):
                     table = ahead.result()
-                    ahead = (
-                        reader.submit(pf.read_row_group, i + 1, columns=wanted) if i + 1 < n_groups else None
-                    )
+                    ahead = reader.submit(read, i + 1) if i + 1 < n_groups else None
                     for start in range(0, max(table.num_rows, 1), _BATCH_ROWS):
                         part = table.slice(start, _BATCH_ROWS)
                         if part.num_rows:
-                            yield (
-                                {f: _arrow_cells(part.column(c)) for f, c in columns.items()},
-                                part.num_rows,
-                                None,
-                            )
+                            cells = {f: _arrow_cells(part.column(c)) for f, c in columns.items()}
+                            if "invoice_id" in columns:
+                                cells["invoice_id"] = _Cells(
+                                    None, _combine(part.column("__invoice")), part.num_rows
+                                )
+                                cells["invoice_id"].clean = True
+                            yield cells, part.num_rows, None
                     del table
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{src.file}: cannot be read as Parquet ({type(exc).__name__}: {exc})") from exc
@@ -919,7 +928,12 @@ class _Lines:
             cat_codes, cat_values = np.full(n, -1, np.int32), pa.array([], pa.large_string())
         invoice = None
         if "invoice_id" in columns:
-            invoice = _clean_text_values(cells.pop("invoice_id").as_text(), id_rule=True)
+            invoice_cells = cells.pop("invoice_id")
+            invoice = (
+                invoice_cells.text
+                if invoice_cells.clean
+                else _clean_text_values(invoice_cells.as_text(), id_rule=True)
+            )
             if invoice.null_count:
                 blank_line &= _mask(pc.is_null(invoice))
             else:
