@@ -76,6 +76,14 @@ each weight draw of :func:`~portfolio_analysis.sensitivity.weight_sensitivity`.
 
 **The plan** (:func:`relationship_plan`): one row per client with the value at stake
 and a priority (see the function).
+
+**French.** With ``lang="fr"`` the reasons, levers and sentences are written in French:
+criteria and levels in the catalogue's French words, numbers the French way
+(:func:`~portfolio_analysis.i18n.numbers`). A quadrant, lever or strategic reason takes
+its French from ``label_fr`` (a lever's why from ``because_fr``, a guard's reason from
+``reason_fr``); without it, the French of the default with the same English text, else
+the English text. A configuration that changes a ``label`` without a ``label_fr`` drops
+the default's French rather than show a translation of another text.
 """
 
 from __future__ import annotations
@@ -93,6 +101,7 @@ import pandas as pd
 
 from .catalogue import Catalogue, ConfigError, deep_merge, load_catalogue, normalise
 from .concentration import client_profit
+from .i18n import LEVER_NAMES_FR, QUADRANT_NAMES_FR, STRATEGIC_REASONS_FR, action_name, check_lang, numbers
 from .scoring import SCORED_AXES, _score_matrix, criterion_weights, score_clients, scoring_settings
 
 __all__ = [
@@ -122,11 +131,13 @@ ACTION_DEFAULTS: dict[str, Any] = {
     "threshold": 50,
     "quadrants": {
         "core_partners": {"value": "high", "relationship": "strong", "label": "core partners",
-                          "action": "develop"},
-        "secure": {"value": "high", "relationship": "weak", "label": "secure", "action": "maintain"},
+                          "label_fr": "partenaires essentiels", "action": "develop"},
+        "secure": {"value": "high", "relationship": "weak", "label": "secure", "label_fr": "acquis",
+                   "action": "maintain"},
         "improve_economics": {"value": "low", "relationship": "strong", "label": "improve economics",
-                              "action": "fix"},
-        "reconsider": {"value": "low", "relationship": "weak", "label": "reconsider", "action": "end"},
+                              "label_fr": "rentabilité à améliorer", "action": "fix"},
+        "reconsider": {"value": "low", "relationship": "weak", "label": "reconsider", "label_fr": "à reconsidérer",
+                       "action": "end"},
     },
     # a client without a value or relationship score
     "unplaced_action": "fix",
@@ -152,23 +163,29 @@ ACTION_DEFAULTS: dict[str, Any] = {
          "when": {"condition": "loss_making"},
          "unless": {"condition": "strategic"},
          "change": {"develop": "fix", "maintain": "fix"},
-         "reason": "loss-making (profit {real_profit:,.0f} a year): fix its economics first"},
+         "reason": "loss-making (profit {real_profit:,.0f} a year): fix its economics first",
+         "reason_fr": "déficitaire (bénéfice de {real_profit:,.0f} par an) : redresser d'abord sa rentabilité"},
         # the article ends the relationships that will never be worth it, not those that pay
         {"name": "still_profitable",
          "when": {"condition": "healthy_margin"},
          "change": {"end": "maintain"},
-         "reason": "still profitable (margin {real_margin_pct:.1f} %): serve it at least cost rather than end it"},
+         "reason": "still profitable (margin {real_margin_pct:.1f} %): serve it at least cost rather than end it",
+         "reason_fr": "encore rentable (marge de {real_margin_pct:.1f} %) : le servir au moindre coût plutôt que "
+                      "d'y mettre fin"},
     ],
     # low-value clients kept for other reasons: `replaces` (must hold end) becomes `action`
     "strategic_keep": {
         "action": "fix",
         "replaces": ["end"],
         "reasons": [
-            {"label": "ongoing R&D collaboration", "when": {"field": "rnd_collaboration", "in": ["ongoing"]}},
-            {"label": "high learning opportunities",
+            {"label": "ongoing R&D collaboration", "label_fr": "collaboration en R&D en cours",
+             "when": {"field": "rnd_collaboration", "in": ["ongoing"]}},
+            {"label": "high learning opportunities", "label_fr": "possibilités d'apprentissage élevées",
              "when": {"field": "learning_opportunities", "in": ["high"]}},
-            {"label": "growing business outlook", "when": {"field": "business_outlook", "in": ["growing"]}},
-            {"label": "a reference client", "when": {"field": "reference", "is": True}},
+            {"label": "growing business outlook", "label_fr": "perspectives commerciales de croissance",
+             "when": {"field": "business_outlook", "in": ["growing"]}},
+            {"label": "a reference client", "label_fr": "client de référence",
+             "when": {"field": "reference", "is": True}},
         ],
     },
     # clients flagged insufficient_data by the scoring: `replaces` (must hold end) becomes `action`
@@ -176,30 +193,40 @@ ACTION_DEFAULTS: dict[str, Any] = {
     "levers": {
         "raise_prices": {
             "label": "raise prices",
+            "label_fr": "augmenter les prix",
             "because": "does not choose suppliers on purchase price and its profitability is low",
+            "because_fr": "ne choisit pas ses fournisseurs sur le prix d'achat et sa rentabilité est faible",
             "when": {"all": [{"field": "decision_criteria", "excludes": "purchase_price"},
                              {"condition": "low_profitability"}]},
         },
         "reduce_service": {
             "label": "lower the service level from total to basic",
+            "label_fr": "passer du service total au service de base",
             "because": "total service needs with low profitability or a high cost to serve",
+            "because_fr": "besoins en service total avec une rentabilité faible ou un coût de service élevé",
             "when": {"all": [{"field": "service_needs", "in": ["total"]},
                              {"any": [{"condition": "low_profitability"}, {"condition": "high_cost_to_serve"}]}]},
         },
         "grow_share_of_wallet": {
             "label": "grow the share of wallet",
+            "label_fr": "accroître notre part des achats",
             "because": "small share of wallet with moderate or high upsell potential",
+            "because_fr": "petite part des achats avec un potentiel de ventes supplémentaires modéré ou élevé",
             "when": {"all": [{"field": "share_of_wallet", "in": ["small"]},
                              {"field": "upsell_potential", "in": ["moderate", "high"]}]},
         },
         "improve_collaboration": {
             "label": "improve collaboration",
+            "label_fr": "améliorer la collaboration",
             "because": "collaboration is challenging",
+            "because_fr": "facilité de collaboration « stimulant »",
             "when": {"field": "ease_of_collaboration", "in": ["challenging"]},
         },
         "automate_ordering": {
             "label": "automate ordering",
+            "label_fr": "automatiser les commandes",
             "because": "buys on ease of purchase, or basic service needs and a small billing",
+            "because_fr": "choisit sur la facilité d'achat, ou besoins en service de base et petite facturation",
             "when": {"any": [{"field": "decision_criteria", "contains": "ease_of_purchase"},
                              {"all": [{"field": "service_needs", "in": ["basic"]},
                                       {"field": "billing_percentile", "at_most": 25}]}]},
@@ -247,6 +274,75 @@ _TRUE_WORDS = {"yes", "true", "1", "oui", "y", "vrai", "x", "o"}
 _SEPARATORS = re.compile(r"[;,/|]")
 _ACTION_CODE = {a: i for i, a in enumerate(ACTIONS)}
 _COLOURS = {"develop": "#2E7D32", "maintain": "#1565C0", "fix": "#F9A825", "end": "#C62828"}
+
+# the texts of the settings that have a French twin (`label` -> `label_fr`, ...)
+_FR_KEYS = {"label": "label_fr", "because": "because_fr", "reason": "reason_fr"}
+
+
+def _default_french() -> dict[str, str]:
+    """English text -> French text of the default settings (and of i18n's names)."""
+    out = {**LEVER_NAMES_FR, **STRATEGIC_REASONS_FR, **QUADRANT_NAMES_FR}
+    entries = [*ACTION_DEFAULTS["quadrants"].values(), *ACTION_DEFAULTS["guards"],
+               *ACTION_DEFAULTS["strategic_keep"]["reasons"], *ACTION_DEFAULTS["levers"].values()]
+    for entry in entries:
+        for en, fr in _FR_KEYS.items():
+            if entry.get(en) and entry.get(fr):
+                out[entry[en]] = entry[fr]
+    return out
+
+
+_DEFAULT_FR = _default_french()
+
+
+def _text(entry: Mapping, key: str, lang: str, default: str) -> str:
+    """``entry[key]`` in ``lang``: its ``<key>_fr``, else the French of the default with that text."""
+    english = str(entry.get(key) or default)
+    if lang == "en":
+        return english
+    return str(entry.get(_FR_KEYS[key]) or _DEFAULT_FR.get(english) or english)
+
+
+def _lower_first(text: str) -> str:
+    # "Collaboration en R&D" -> "collaboration en R&D": str.lower would write "r&d"
+    return text[:1].lower() + text[1:]
+
+
+class _FrenchFormatter(string.Formatter):
+    """``str.format`` writing numbers the French way: ``{x:,.1f}`` gives ``12 345,6``."""
+
+    def format_field(self, value, format_spec):
+        text = super().format_field(value, format_spec)
+        if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
+            text = text.replace(",", "\u202f").replace(".", ",")
+        return text
+
+
+# French words of the reasons ({level}, {label}: the catalogue's French, lower case first)
+_PHRASES_FR = {
+    "share_of_wallet": "{level} {label}",
+    "profitability": "{label} {level}",
+    "learning_opportunities": "{label} {level}",
+}
+_PHRASE_FR = "{label} « {level} »"  # the article's level word, whatever its gender
+_WORDS = {
+    "en": {"high": "high", "low": "low", "strong": "strong", "weak": "weak", "value": "value score",
+           "relationship": "relationship", "value_unknown": "value score unknown",
+           "relationship_unknown": "relationship unknown", "waived": " (waived: strategic client)",
+           "kept": "kept for strategic reasons rather than ended: ", "strategic": "strategic client: ",
+           "not_enough": "not enough data to judge", "known": " ({} % of the criteria weight known)",
+           "collect": ": collect ", "never": ", never ended on missing data", "sep": "; ",
+           "unplaced": "not placed (a score is missing)", "no_change": "no single change flips it",
+           "annual_profit": "annual profit", "lifetime_value": "lifetime value"},
+    "fr": {"high": "élevé", "low": "faible", "strong": "forte", "weak": "faible", "value": "score de valeur",
+           "relationship": "relation", "value_unknown": "score de valeur inconnu",
+           "relationship_unknown": "relation inconnue", "waived": " (non appliqué : client stratégique)",
+           "kept": "conservé pour des raisons stratégiques plutôt que d'y mettre fin : ",
+           "strategic": "client stratégique : ", "not_enough": "données insuffisantes pour juger",
+           "known": " ({} % du poids des critères connu)", "collect": " : collecter ",
+           "never": ", jamais arrêté faute de données", "sep": " ; ",
+           "unplaced": "non placé (un score manque)", "no_change": "aucun changement d'un seul critère ne la fait basculer",
+           "annual_profit": "bénéfice annuel", "lifetime_value": "valeur vie client"},
+}
 
 
 # -- settings -------------------------------------------------------------------
@@ -373,7 +469,7 @@ def action_settings(catalogue: Catalogue | None = None, settings: Mapping | None
         if unknown:
             raise ConfigError(f"{where}.{unknown[0]}: unknown setting{_suggest(unknown[0], ACTION_DEFAULTS)}; "
                               f"expected one of {list(ACTION_DEFAULTS)}")
-    cfg = deep_merge(deep_merge(ACTION_DEFAULTS, given), settings or {})
+    cfg = deep_merge(deep_merge(ACTION_DEFAULTS, _drop_stale_french(given)), _drop_stale_french(settings or {}))
     w = "settings.actions"
     if cfg["split"] not in ("fixed", "median"):
         raise ConfigError(f"{w}.split: {cfg['split']!r} is not 'fixed' or 'median'")
@@ -390,6 +486,7 @@ def action_settings(catalogue: Catalogue | None = None, settings: Mapping | None
         if side in seen:
             raise ConfigError(f"{w}.quadrants: {key} and {seen[side]} are both {side[0]} value / {side[1]} relationship")
         seen[side] = key
+        _check_french(q, f"{w}.quadrants.{key}")
     if len(seen) != 4:
         raise ConfigError(f"{w}.quadrants: give one quadrant for each of high/low value × strong/weak relationship")
     cfg["quadrants"] = {k: {**q, "label": str(q.get("label") or k.replace("_", " "))} for k, q in quadrants.items()}
@@ -410,7 +507,8 @@ def action_settings(catalogue: Catalogue | None = None, settings: Mapping | None
     _check_replaces(keep, f"{w}.strategic_keep")
     for i, item in enumerate(keep.get("reasons") or []):
         if not isinstance(item, Mapping) or "label" not in item or "when" not in item:
-            raise ConfigError(f"{w}.strategic_keep.reasons[{i}]: expected {{label, when}}")
+            raise ConfigError(f"{w}.strategic_keep.reasons[{i}]: expected {{label, label_fr?, when}}")
+        _check_french(item, f"{w}.strategic_keep.reasons[{i}]")
         _check_condition(item["when"], f"{w}.strategic_keep.reasons[{i}].when", set(conditions), cat)
     _check_replaces(cfg["insufficient_data"], f"{w}.insufficient_data")
 
@@ -420,7 +518,9 @@ def action_settings(catalogue: Catalogue | None = None, settings: Mapping | None
     for i, g in enumerate(guards):
         where = f"{w}.guards[{i}]"
         if not isinstance(g, Mapping) or "when" not in g or not isinstance(g.get("change"), Mapping):
-            raise ConfigError(f"{where}: expected {{name, when, change: {{action: action}}, unless?, reason?}}")
+            raise ConfigError(f"{where}: expected {{name, when, change: {{action: action}}, unless?, reason?, "
+                              "reason_fr?}}")
+        _check_french(g, where)
         _check_condition(g["when"], f"{where}.when", names, cat)
         if g.get("unless") is not None:
             _check_condition(g["unless"], f"{where}.unless", names, cat)
@@ -432,7 +532,8 @@ def action_settings(catalogue: Catalogue | None = None, settings: Mapping | None
     levers = {k: lv for k, lv in (cfg["levers"] or {}).items() if lv is not None}
     for key, lv in levers.items():
         if not isinstance(lv, Mapping) or "when" not in lv:
-            raise ConfigError(f"{w}.levers.{key}: expected {{label, because, when}}")
+            raise ConfigError(f"{w}.levers.{key}: expected {{label, label_fr?, because, because_fr?, when}}")
+        _check_french(lv, f"{w}.levers.{key}")
         _check_condition(lv["when"], f"{w}.levers.{key}.when", names, cat)
     cfg["levers"] = levers
 
@@ -443,6 +544,29 @@ def action_settings(catalogue: Catalogue | None = None, settings: Mapping | None
     if sorted(order) != sorted(ACTIONS):
         raise ConfigError(f"{w}.priority_order: {order} must list each of {list(ACTIONS)} once")
     return cfg
+
+
+def _drop_stale_french(block: Mapping) -> Mapping:
+    """``block`` where a quadrant or lever given a new ``label`` (``because``) without its
+    ``label_fr`` (``because_fr``) sets it to None: the default's French translated the old text."""
+    out = dict(block)
+    for section in ("quadrants", "levers"):
+        entries = out.get(section)
+        if not isinstance(entries, Mapping):
+            continue
+        patched = {}
+        for key, entry in entries.items():
+            if isinstance(entry, Mapping):
+                entry = {**entry, **{fr: None for en, fr in _FR_KEYS.items() if en in entry and fr not in entry}}
+            patched[key] = entry
+        out[section] = patched
+    return out
+
+
+def _check_french(entry: Mapping, where: str) -> None:
+    for fr in _FR_KEYS.values():
+        if entry.get(fr) is not None and not isinstance(entry[fr], str):
+            raise ConfigError(f"{where}.{fr}: {entry[fr]!r} is not a text")
 
 
 def _check_threshold(value: Any, where: str) -> tuple[float, float]:
@@ -857,7 +981,7 @@ def _join(parts: Sequence[Any], sep: str) -> pd.Series:
     return out if out is not None else pd.Series(dtype="string")
 
 
-def _render(template: str, facts: pd.DataFrame, mask: np.ndarray) -> pd.Series:
+def _render(template: str, facts: pd.DataFrame, mask: np.ndarray, lang: str = "en") -> pd.Series:
     """``template`` formatted with each client's facts where ``mask`` holds, else ""."""
     out = pd.Series("", index=range(len(facts)), dtype="string")
     if not mask.any():
@@ -865,17 +989,21 @@ def _render(template: str, facts: pd.DataFrame, mask: np.ndarray) -> pd.Series:
     fields = [f for _, f, _, _ in string.Formatter().parse(template) if f]
     rows = facts.loc[mask, [f for f in fields if f in facts.columns]]
     texts = []
+    fmt = template.format if lang == "en" else lambda **kw: _FrenchFormatter().format(template, **kw)
     for record in rows.to_dict("records"):  # only the clients a rule hit
         try:
-            texts.append(template.format(**record))
+            texts.append(fmt(**record))
         except (KeyError, ValueError, TypeError):  # a missing or non-numeric value: the words alone
             texts.append(re.sub(r"\{[^}]*\}", "?", template))
     out[mask] = texts
     return out
 
 
-def _phrases(clients: pd.DataFrame, matrix: np.ndarray, keys: list[str], cat: Catalogue) -> np.ndarray:
+def _phrases(clients: pd.DataFrame, matrix: np.ndarray, keys: list[str], cat: Catalogue,
+             lang: str = "en") -> np.ndarray:
     """(n, criteria) array of how each criterion of each client reads in a reason."""
+    if lang == "fr":
+        return _phrases_fr(clients, matrix, keys, cat)
     out = np.full(matrix.shape, "", dtype=object)
     margin = _num(clients, "margin_pct")
     billing = _num(clients, "billing")
@@ -918,6 +1046,56 @@ def _phrases(clients: pd.DataFrame, matrix: np.ndarray, keys: list[str], cat: Ca
     return out
 
 
+def _phrases_fr(clients: pd.DataFrame, matrix: np.ndarray, keys: list[str], cat: Catalogue) -> np.ndarray:
+    """:func:`_phrases` in French: the catalogue's French words, numbers the French way."""
+    num = numbers("fr")
+    out = np.full(matrix.shape, "", dtype=object)
+    margin = _num(clients, "margin_pct")
+    billing = _num(clients, "billing")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        margin = np.where(np.isnan(margin), np.where(billing > 0, 100 * _num(clients, "profit") / billing, np.nan),
+                          margin)
+    sow = _num(clients, "share_of_wallet_pct")
+
+    def level_word(key, level):
+        return _lower_first(cat.level_label(key, level, "fr"))
+
+    for j, key in enumerate(keys):
+        crit = cat.criteria[key]
+        label = _lower_first(cat.label(key, "fr"))
+        if crit.kind == "numeric":
+            s = matrix[:, j]
+            if crit.spec.get("source", key) == "billing_growth":
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    g = 100 * (billing / _num(clients, "billing_previous") - 1)
+                col = pd.Series(g).map(
+                    lambda v: "" if np.isnan(v) else f"facturation {num(float(v), 0, sign=True)} % sur l'année précédente")
+            else:
+                size = pd.Series(np.select([s < 1 / 3, s > 2 / 3], ["petite", "grande"], "moyenne"))
+                col = size.map(lambda v, label=label: _PHRASE_FR.format(label=label, level=v)).where(~np.isnan(s), "")
+            out[:, j] = col.to_numpy(dtype=object)
+            continue
+        if key not in clients.columns:
+            continue
+        if crit.kind == "multi":
+            tokens = _tokens(clients[key], cat, key)
+            words = {lv: level_word(key, lv) for lv in crit.level_keys}
+            col = tokens.map(lambda t, words=words, order=crit.level_keys, label=label: "" if t is None or not t else
+                             _PHRASE_FR.format(label=label, level=" et ".join(words[lv] for lv in order if lv in t)))
+            out[:, j] = col.to_numpy(dtype=object)
+            continue
+        levels = _canonical(clients[key], cat, key)
+        template = _PHRASES_FR.get(key, _PHRASE_FR)
+        words = {lv: template.format(label=label, level=level_word(key, lv)) for lv in crit.level_keys}
+        col = levels.map(words).fillna("").astype(object)
+        if key == "profitability":
+            col = col.where(np.isnan(margin), pd.Series(margin).map(lambda v: f"marge {num(float(v), 1)} %"))
+        elif key == "share_of_wallet":
+            col = col.where(np.isnan(sow), pd.Series(sow).map(lambda v, label=label: f"{label} {num(float(v))} %"))
+        out[:, j] = col.to_numpy(dtype=object)
+    return out
+
+
 def _drivers(matrix, phrases, weights, axis_mask, high, n_top) -> pd.Series:
     """The ``n_top`` criteria of an axis that most push a score up (``high``) or down."""
     n = len(matrix)
@@ -934,12 +1112,16 @@ def _drivers(matrix, phrases, weights, axis_mask, high, n_top) -> pd.Series:
     return _join([np.where(valid[:, i], chosen[:, i], "") for i in range(order.shape[1])], ", ")
 
 
-def _verdict(score, threshold, drivers, high_word, low_word, what) -> pd.Series:
+def _verdict(score, threshold, drivers, high_word, low_word, what, lang: str = "en", unknown=None) -> pd.Series:
     words = np.where(score >= threshold, high_word, low_word)
     numbers = pd.Series(score).round(0).map(lambda v: "" if np.isnan(v) else f"{v:.0f}/100")
+    if lang == "fr":  # the noun first: "score de valeur faible (20/100 : ...)"
+        detail = numbers.where(drivers.eq(""), numbers + " : " + drivers)
+        text = f"{what} " + pd.Series(words, dtype="string") + " (" + detail.astype("string") + ")"
+        return text.where(~np.isnan(score), unknown)
     detail = numbers.where(drivers.eq(""), numbers + ": " + drivers)
     text = pd.Series(words, dtype="string") + f" {what} (" + detail.astype("string") + ")"
-    return text.where(~np.isnan(score), f"{what} unknown")
+    return text.where(~np.isnan(score), unknown or f"{what} unknown")
 
 
 def decide_actions(
@@ -950,6 +1132,7 @@ def decide_actions(
     catalogue: Catalogue | None = None,
     settings: Mapping | None = None,
     weights: Mapping[str, float] | None = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Develop, maintain, fix or end: every client's action with its reasons and levers.
 
@@ -968,6 +1151,10 @@ def decide_actions(
         Overrides of the rules (see :func:`action_settings`).
     weights : mapping, optional
         The weights the scores were computed with: they rank the criteria named in the reasons.
+    lang : {"en", "fr"}
+        The language of ``quadrant_label``, ``reasons``, ``levers``, ``lever_details``,
+        ``strategic_reasons`` and ``missing_criteria`` (French lists are separated by
+        `` ; ``); the other columns are the same in both.
 
     Returns
     -------
@@ -982,6 +1169,8 @@ def decide_actions(
         ``relationship_score``, ``billing``, ``profit``, ``profit_is_estimated``.
         ``attrs``: ``value_threshold``, ``relationship_threshold``, ``split``, ``quadrants``.
     """
+    lang = check_lang(lang)
+    words = _WORDS[lang]
     cat = load_catalogue() if catalogue is None else catalogue
     cfg = action_settings(cat, settings)
     comp = _compile(cfg)
@@ -1003,63 +1192,65 @@ def decide_actions(
 
     keys, matrix = _score_matrix(clients, cat)
     w = criterion_weights(catalogue=cat, weights=weights).reindex(keys).to_numpy()
-    phrases = _phrases(clients, matrix, keys, cat)
+    phrases = _phrases(clients, matrix, keys, cat, lang)
     axis = np.array([cat.criteria[k].axis for k in keys])
     top = cfg["reason_criteria"]
     value_words = _verdict(value, tv, _drivers(matrix, phrases, w, axis == "value", value >= tv, top),
-                           "high", "low", "value score")
+                           words["high"], words["low"], words["value"], lang, words["value_unknown"])
     rel_words = _verdict(rel, tr, _drivers(matrix, phrases, w, axis == "relationship", rel >= tr, top),
-                         "strong", "weak", "relationship")
+                         words["strong"], words["weak"], words["relationship"], lang, words["relationship_unknown"])
 
     parts = [value_words, rel_words]
     for g, applied, waived in zip(cfg["guards"], d["applied"], d["waived"]):
-        reason = g.get("reason") or g["name"].replace("_", " ")
-        parts.append(_render(reason, facts, applied))
-        parts.append(_render(reason + " (waived: strategic client)", facts, waived & ~applied))
-    labels = [item["label"] for item in cfg["strategic_keep"].get("reasons") or []]
+        reason = _text(g, "reason", lang, g["name"].replace("_", " "))
+        parts.append(_render(reason, facts, applied, lang))
+        parts.append(_render(reason + words["waived"], facts, waived & ~applied, lang))
+    labels = [_text(item, "label", lang, "") for item in cfg["strategic_keep"].get("reasons") or []]
     hits = [ev(item["when"]) for item in cfg["strategic_keep"].get("reasons") or []]
     strategic_reasons = _join([np.where(h, lab, "") for lab, h in zip(labels, hits)], ", ") if hits else \
         pd.Series([""] * n, dtype="string")
     waived_any = np.logical_or.reduce(d["waived"]) if d["waived"] else np.zeros(n, dtype=bool)
-    parts.append(pd.Series(np.where(d["strategic_keep"], "kept for strategic reasons rather than ended: ", ""),
+    parts.append(pd.Series(np.where(d["strategic_keep"], words["kept"], ""),
                            dtype="string") + strategic_reasons.where(d["strategic_keep"], ""))
-    parts.append(pd.Series(np.where(waived_any & ~d["strategic_keep"], "strategic client: ", ""), dtype="string")
+    parts.append(pd.Series(np.where(waived_any & ~d["strategic_keep"], words["strategic"], ""), dtype="string")
                  + strategic_reasons.where(waived_any & ~d["strategic_keep"], ""))
 
     order = np.argsort(-w, kind="stable")
-    names = np.array([cat.label(k).lower() for k in keys], dtype=object)
+    names = np.array([cat.label(k).lower() if lang == "en" else _lower_first(cat.label(k, "fr")) for k in keys],
+                     dtype=object)
     missing = np.isnan(matrix)
     missing_text = _join([np.where(missing[:, j], names[j], "") for j in order], ", ")
     coverage = pd.to_numeric(sc["coverage"], errors="coerce") if "coverage" in sc.columns else pd.Series(np.nan, index=sc.index)
-    cov_text = coverage.map(lambda v: "" if np.isnan(v) else f" ({100 * v:.0f} % of the criteria weight known)")
-    data_text = ("not enough data to judge" + cov_text.astype("string") + ": collect " + missing_text)
-    data_text = data_text.where(missing_text.ne(""), "not enough data to judge" + cov_text.astype("string"))
-    never = pd.Series(np.where(d["insufficient_guard"], ", never ended on missing data", ""), dtype="string")
+    cov_text = coverage.map(lambda v: "" if np.isnan(v) else words["known"].format(f"{100 * v:.0f}"))
+    data_text = (words["not_enough"] + cov_text.astype("string") + words["collect"] + missing_text)
+    data_text = data_text.where(missing_text.ne(""), words["not_enough"] + cov_text.astype("string"))
+    never = pd.Series(np.where(d["insufficient_guard"], words["never"], ""), dtype="string")
     parts.append((data_text + never).where(insufficient, ""))
-    reasons = _join(parts, "; ")
+    reasons = _join(parts, words["sep"])
 
     lever_cols, lever_labels, lever_details = {}, [], []
     for key, lv in cfg["levers"].items():
         hit = ev(lv["when"])
         lever_cols[f"lever_{key}"] = hit
-        label = str(lv.get("label") or key.replace("_", " "))
-        because = lv.get("because")
+        label = _text(lv, "label", lang, key.replace("_", " "))
+        because = _text(lv, "because", lang, "") if lv.get("because") else None
         lever_labels.append(np.where(hit, label, ""))
         lever_details.append(np.where(hit, f"{label} ({because})" if because else label, ""))
 
     actions = np.array(ACTIONS, dtype=object)
     qkeys = np.array(comp.quadrant_keys, dtype=object)[d["quadrant"]]
-    qlabels = np.array([cfg["quadrants"][k]["label"] for k in comp.quadrant_keys], dtype=object)[d["quadrant"]]
+    qlabels = np.array([_text(cfg["quadrants"][k], "label", lang, k) for k in comp.quadrant_keys],
+                       dtype=object)[d["quadrant"]]
     out = pd.DataFrame({
         "client_id": clients["client_id"].to_numpy(),
         "name": clients["name"].to_numpy() if "name" in clients.columns else pd.array([pd.NA] * n, dtype="str"),
         "action": pd.array(actions[d["action"]], dtype="str"),
         "quadrant": pd.array(np.where(d["placed"], qkeys, None), dtype="str"),
-        "quadrant_label": pd.array(np.where(d["placed"], qlabels, "not placed (a score is missing)"), dtype="str"),
+        "quadrant_label": pd.array(np.where(d["placed"], qlabels, words["unplaced"]), dtype="str"),
         "default_action": pd.array(actions[d["default"]], dtype="str"),
         "reasons": reasons.to_numpy(),
-        "levers": _join(lever_labels, "; ").to_numpy() if lever_labels else "",
-        "lever_details": _join(lever_details, "; ").to_numpy() if lever_details else "",
+        "levers": _join(lever_labels, words["sep"]).to_numpy() if lever_labels else "",
+        "lever_details": _join(lever_details, words["sep"]).to_numpy() if lever_details else "",
         "strategic_keep": d["strategic_keep"],
         "strategic_reasons": strategic_reasons.to_numpy(),
         "insufficient_data": insufficient,
@@ -1100,6 +1291,7 @@ def what_would_change(
     settings: Mapping | None = None,
     weights: Mapping[str, float] | None = None,
     min_coverage: float | None = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Per client, the smallest change of one criterion that would change its action.
 
@@ -1122,6 +1314,9 @@ def what_would_change(
         :func:`~portfolio_analysis.scoring.score_clients`).
     actions : DataFrame
         :func:`decide_actions`'s result for the same inputs.
+    lang : {"en", "fr"}
+        The language of ``change`` (``"rentabilité faible → modérée ferait passer à
+        « maintenir »"``); the codes of the other columns are the same in both.
 
     Returns
     -------
@@ -1137,6 +1332,7 @@ def what_would_change(
         When ``actions`` does not match a re-decision of the same inputs (other
         weights or settings were used).
     """
+    lang = check_lang(lang)
     cat = load_catalogue() if catalogue is None else catalogue
     cfg = action_settings(cat, settings)
     comp = _compile(cfg)
@@ -1184,7 +1380,7 @@ def what_would_change(
     out = pd.DataFrame({"client_id": clients["client_id"].to_numpy(),
                         "action": pd.array(np.array(ACTIONS, dtype=object)[base], dtype="str")})
     if not cand_info:
-        out["change"] = pd.array(["no single change flips it"] * n, dtype="str")
+        out["change"] = pd.array([_WORDS[lang]["no_change"]] * n, dtype="str")
         for col in ("criterion", "from_level", "to_level", "new_action"):
             out[col] = pd.array([pd.NA] * n, dtype="str")
         out["steps"] = pd.array([pd.NA] * n, dtype="Int64")
@@ -1208,11 +1404,15 @@ def what_would_change(
     def words(key, level):
         return cat.level_label(key, level).lower()
 
-    text = np.array([
-        f"{cat.label(k).lower()} {words(k, a)} → {words(k, b)} would make it {ACTIONS[c]}" if ok else
-        "no single change flips it"
-        for k, a, b, c, ok in zip(crit, current, to, new, found)
-    ], dtype=object)
+    def sentence(k, a, b, c):
+        if lang == "en":
+            return f"{cat.label(k).lower()} {words(k, a)} → {words(k, b)} would make it {ACTIONS[c]}"
+        level = _lower_first
+        return (f"{level(cat.label(k, 'fr'))} {level(cat.level_label(k, a, 'fr'))} → "
+                f"{level(cat.level_label(k, b, 'fr'))} ferait passer à « {action_name(ACTIONS[c], 'fr')} »")
+
+    text = np.array([sentence(k, a, b, c) if ok else _WORDS[lang]["no_change"]
+                     for k, a, b, c, ok in zip(crit, current, to, new, found)], dtype=object)
     out["change"] = pd.array(text, dtype="str")
     out["criterion"] = pd.array(np.where(found, crit, None), dtype="str")
     out["from_level"] = pd.array(np.where(found, current, None), dtype="str")
@@ -1328,6 +1528,7 @@ def relationship_plan(
     segments: pd.DataFrame | None = None,
     catalogue: Catalogue | None = None,
     settings: Mapping | None = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """The relationship plan: one row per client, by priority.
 
@@ -1356,6 +1557,9 @@ def relationship_plan(
         ``client_id`` and ``segment_name`` (or ``segment``).
     catalogue, settings
         Where ``priority_order`` is read.
+    lang : {"en", "fr"}
+        The language of ``value_basis`` (the texts copied from ``actions`` are in the
+        language they were decided in: pass the same ``lang`` to :func:`decide_actions`).
 
     Returns
     -------
@@ -1364,15 +1568,16 @@ def relationship_plan(
         ``levers``, ``owner``, ``segment``, ``value_at_stake``, ``value_basis``,
         ``profit_is_estimated``, ``strategic_keep``, ``insufficient_data``.
     """
+    words = _WORDS[check_lang(lang)]
     cfg = action_settings(catalogue, settings)
     ids = actions["client_id"].astype("str").reset_index(drop=True)
     a = actions.reset_index(drop=True)
     if lifetime_values is not None:
         stake = pd.to_numeric(_by_id(lifetime_values, ids, "lifetime_value"), errors="coerce")
-        basis = "lifetime value"
+        basis = words["lifetime_value"]
     else:
         stake = pd.to_numeric(_by_id(profit, ids, "profit"), errors="coerce")
-        basis = "annual profit"
+        basis = words["annual_profit"]
     estimated = _by_id(profit, ids, "profit_is_estimated", False).fillna(False).astype(bool)
     is_end = a["action"].eq("end").fillna(False).to_numpy(dtype=bool)
     stake = stake.astype("float64").where(~is_end, -stake.astype("float64"))

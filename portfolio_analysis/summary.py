@@ -48,8 +48,11 @@ class Analysis:
     owners: pd.DataFrame
 
 
-def analyse(portfolio: Portfolio, *, weights: dict | None = None, random_state: int = 0) -> Analysis:
-    """Run scoring, segmentation, profit concentration, actions and retention on ``portfolio``."""
+def analyse(portfolio: Portfolio, *, weights: dict | None = None, random_state: int = 0, lang: str = "en") -> Analysis:
+    """Run scoring, segmentation, profit concentration, actions and retention on ``portfolio``.
+
+    ``lang`` is the language of the texts (reasons, levers); the codes (``action``) stay English.
+    """
     cat = portfolio.catalogue
     register = portfolio.clients
     w = weights or None
@@ -60,12 +63,12 @@ def analyse(portfolio: Portfolio, *, weights: dict | None = None, random_state: 
     except NoProfitError as exc:  # a portfolio that loses money overall still gets its report
         whale, whale_error = None, str(exc)
     segmenter = segmentation.Segmenter(catalogue=cat, random_state=random_state).fit(register)
-    seg_profiles = segmentation.segment_profiles(register, segmenter.labels_, scores, catalogue=cat)
-    segments = segmentation.segment_table(register, segmenter, scores=scores, catalogue=cat)
-    decided = _actions.decide_actions(register, scores, profit=profit, catalogue=cat, weights=w)
+    seg_profiles = segmentation.segment_profiles(register, segmenter.labels_, scores, catalogue=cat, lang=lang)
+    segments = segmentation.segment_table(register, segmenter, scores=scores, catalogue=cat, lang=lang)
+    decided = _actions.decide_actions(register, scores, profit=profit, catalogue=cat, weights=w, lang=lang)
     assumptions = retention.retention_assumptions(catalogue=cat)
     values = retention.client_lifetime_values(register, profit, catalogue=cat)
-    plan = _actions.relationship_plan(decided, register, profit=profit, segments=segments, catalogue=cat)
+    plan = _actions.relationship_plan(decided, register, profit=profit, segments=segments, catalogue=cat, lang=lang)
     end_ids = decided.loc[decided["action"] == "end", "client_id"].tolist()
     scenarios = retention.retention_scenarios(register, profit, end_ids=end_ids, catalogue=cat)
     kp = cat.settings.get("profiles", {}).get("key_person_share", profiles.DEFAULTS["key_person_share"])

@@ -199,6 +199,65 @@ def test_bad_settings_are_named(patch, message):
         A.action_settings(CAT, patch)
 
 
+
+# -- French ------------------------------------------------------------------------------
+def test_french_reasons_worked_out_by_hand():
+    clients, scores = _portfolio()
+    out = A.decide_actions(clients, scores, catalogue=CAT, lang="fr").set_index("client_id")
+    # D as in English, in the catalogue's French words: margin -50 % (-5,000 / 10,000), the small share of
+    # wallet; the relationship type "En danger" and the collaboration "Stimulant" (the article's words)
+    assert out.loc["D", "reasons"] == (
+        "score de valeur faible (20/100 : marge -50,0 %, petite part des achats) ; "
+        "relation faible (20/100 : type de relation « en danger », facilité de collaboration « stimulant »)"
+    )
+    # G: the loss-making guard's French reason, -10,000 written the French way (narrow no-break space)
+    assert out.loc["G", "reasons"] == (
+        "score de valeur élevé (75/100 : grande part des achats, taille de la facturation « grande ») ; "
+        "relation forte (75/100 : type de relation « récurrent », facilité de collaboration « facile ») ; "
+        "déficitaire (bénéfice de -10\u202f000 par an) : redresser d'abord sa rentabilité"
+    )
+    assert "encore rentable (marge de 12,0 %)" in out.loc["I", "reasons"]
+    assert out.loc["E", "reasons"].endswith(
+        "conservé pour des raisons stratégiques plutôt que d'y mettre fin : collaboration en R&D en cours")
+    assert out.loc["E", "strategic_reasons"] == "collaboration en R&D en cours"
+    assert out.loc["F", "reasons"].startswith(
+        "score de valeur faible (20/100) ; relation faible (20/100) ; données insuffisantes pour juger "
+        "(20 % du poids des critères connu) : collecter type de relation, rentabilité, part des achats")
+    assert out.loc["F", "reasons"].endswith(", jamais arrêté faute de données")
+    assert out.loc["C", "levers"] == "augmenter les prix ; passer du service total au service de base"
+    assert out.loc["C", "lever_details"].startswith(
+        "augmenter les prix (ne choisit pas ses fournisseurs sur le prix d'achat et sa rentabilité est faible)")
+    assert out.loc["B", "quadrant_label"] == "acquis"
+    # the decision itself does not depend on the language
+    english = A.decide_actions(clients, scores, catalogue=CAT).set_index("client_id")
+    assert out["action"].equals(english["action"]) and out["lever_raise_prices"].equals(english["lever_raise_prices"])
+
+
+def test_english_is_the_default():
+    clients, scores = _portfolio()
+    default = A.decide_actions(clients, scores, catalogue=CAT)
+    pd.testing.assert_frame_equal(A.decide_actions(clients, scores, catalogue=CAT, lang="en"), default)
+    profit = client_profit(clients, catalogue=CAT)
+    pd.testing.assert_frame_equal(A.relationship_plan(default, clients, profit=profit, catalogue=CAT, lang="en"),
+                                  A.relationship_plan(default, clients, profit=profit, catalogue=CAT))
+    fr = A.relationship_plan(default, clients, profit=profit, catalogue=CAT, lang="fr")
+    assert (fr["value_basis"] == "bénéfice annuel").all()
+    with pytest.raises(ValueError, match="lang"):
+        A.decide_actions(clients, scores, catalogue=CAT, lang="de")
+
+
+def test_french_labels_from_the_settings():
+    clients, scores = _portfolio()
+    # a new label with its label_fr; a new label without one is shown as written, not as the old translation
+    patch = {"levers": {"raise_prices": {"label": "reprice", "label_fr": "revoir les prix"},
+                        "improve_collaboration": {"label": "talk more"}}}
+    out = A.decide_actions(clients, scores, catalogue=CAT, settings=patch, lang="fr").set_index("client_id")
+    assert out.loc["C", "levers"].startswith("revoir les prix ; ")
+    assert out.loc["D", "levers"] == "talk more ; automatiser les commandes"
+    with pytest.raises(ConfigError, match="label_fr"):
+        A.action_settings(CAT, {"levers": {"raise_prices": {"label_fr": 3}}})
+
+
 # -- the matrix ------------------------------------------------------------------------
 def test_portfolio_matrix_fixed_and_median_split():
     scores = pd.DataFrame({"client_id": list("abcde"),
@@ -271,6 +330,14 @@ def test_what_would_change_worked_out_by_hand():
     assert out.loc["Y", "n_alternatives"] == 1
     assert out.loc["Z", "change"] == "no single change flips it"
     assert pd.isna(out.loc["Z", "criterion"])
+    pd.testing.assert_frame_equal(A.what_would_change(clients, scores, decided, catalogue=TWO, lang="en"),
+                                  out.reset_index())
+    fr = A.what_would_change(clients, scores, decided, catalogue=TWO, lang="fr").set_index("client_id")
+    assert fr.loc["X", "change"] == "rentabilité faible → modérée ferait passer à « développer »"
+    assert fr.loc["Y", "change"] == "type de relation occasionnel → récurrent ferait passer à « développer »"
+    assert fr.loc["Z", "change"] == "aucun changement d'un seul critère ne la fait basculer"
+    cols = ["criterion", "from_level", "to_level", "new_action", "steps"]
+    assert fr[cols].equals(out[cols])  # the codes stay the same in French
 
 
 def test_what_would_change_refuses_other_actions():
