@@ -313,3 +313,182 @@ def _comma_formatter_class():
             return super().__call__(x, pos).replace(".", ",")
 
     return CommaFormatter
+
+
+# -- validation problems -------------------------------------------------------------
+@functools.cache
+def _labels_fr() -> dict:
+    """English label -> French label of every field and criterion of the shipped catalogue."""
+    from portfolio_analysis.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    return {cat.label(k, "en"): cat.label(k, "fr") for k in [*cat.fields, *cat.criteria]}
+
+
+def _label_fr(label: str) -> str:
+    """A column label the loaders quote, in French (a configuration's own label stays as written)."""
+    if label.startswith("Billing ") and label not in _labels_fr():
+        return "Facturation " + label[len("Billing "):]  # a billing category column
+    return _labels_fr().get(label, label)
+
+
+def _and_fr(text: str) -> str:
+    """'5, 9 and 12' -> '5, 9 et 12'."""
+    return text.replace(" and ", " et ")
+
+
+_EXAMPLE_FR = {
+    "an amount >= 0, e.g. 12 345,67": "un montant >= 0, par exemple 12 345,67",
+    "an amount, e.g. -1 250,00": "un montant, par exemple -1 250,00",
+    "a percentage, e.g. 35 %": "un pourcentage, par exemple 35 %",
+}
+_FIELD_FR = {"amount": "montant", "quantity": "quantité", "unit price": "prix unitaire", "cost": "coût",
+             "date": "date", "client_id": "identifiant client"}
+
+# (pattern, French) for every problem message the loaders write; the first match wins, so
+# the more specific shapes come first. Each pattern matches the whole message.
+_PROBLEM_FR = [
+    # reader (_io.py)
+    (r"the row has (\d+) cells but the header has (\d+); the cells after column (\d+) were not read "
+     r"\(an unquoted '(.*)' inside a cell\?\)",
+     r"la ligne a \1 cellules mais l'en-tête en a \2 ; les cellules après la colonne \3 n'ont pas été lues "
+     r"(un « \4 » sans guillemets dans une cellule ?)"),
+    # client register: headers
+    (r"mapping (.+?)=(.*): no column (.+) in this file \(columns found: (.*)\); (.+) is looked for among the "
+     r"headers instead",
+     lambda m: f"correspondance {m[1]}={m[2]} : aucune colonne {m[3]} dans ce fichier (colonnes trouvées : "
+               f"{m[4]}) ; {_label_fr(m[5])} est recherché parmi les en-têtes"),
+    (r"mapping (.+?)=(.*): no column (.+) in this file; looking for it among the headers instead",
+     r"correspondance \1=\2 : aucune colonne \3 dans ce fichier ; recherche parmi les en-têtes"),
+    (r"column (.+) is also (.+), already read from column (.+); kept as an extra column",
+     lambda m: f"la colonne {m[1]} est aussi {_label_fr(m[2])}, déjà lu dans la colonne {m[3]} ; "
+               "conservée comme colonne supplémentaire"),
+    (r"column (.+) is (.+), which the analysis computes itself; kept as an extra column",
+     lambda m: f"la colonne {m[1]} est {_label_fr(m[2])}, que l'analyse calcule elle-même ; "
+               "conservée comme colonne supplémentaire"),
+    (r"unknown column (.+), kept as an extra column; did you mean '(.+)' \((\w+)\)\?",
+     lambda m: f"colonne inconnue {m[1]}, conservée comme colonne supplémentaire ; "
+               f"vouliez-vous dire '{_label_fr(m[2])}' ({m[3]}) ?"),
+    (r"missing required columns? (.+) in the contacts table; the columns found are: (.*)\. Expected client id, "
+     r"side \(ours or client\), name and optionally role, in English or French",
+     lambda m: f"colonne{'s' if ' and ' in m[1] else ''} obligatoire{'s' if ' and ' in m[1] else ''} "
+               f"manquante{'s' if ' and ' in m[1] else ''} dans la table des interlocuteurs : {_and_fr(m[1])} ; "
+               f"colonnes trouvées : {'aucune' if m[2] == 'none' else m[2]}. Attendu : identifiant client, côté "
+               "(ours ou client), nom et, en option, rôle, en anglais ou en français"),
+    (r"missing required columns? (.+); the columns found are: (.*)\. Name the column in the header \(English or "
+     r"French label, or an alias\) or map it, e\.g\. --map client_id=COLUMN",
+     lambda m: f"colonne{'s' if ' and ' in m[1] else ''} obligatoire{'s' if ' and ' in m[1] else ''} "
+               f"manquante{'s' if ' and ' in m[1] else ''} : {_and_fr(m[1])} ; colonnes trouvées : "
+               f"{'aucune' if m[2] == 'none' else m[2]}. Nommez la colonne dans l'en-tête (libellé anglais ou "
+               "français, ou un alias) ou indiquez la correspondance, par exemple --map client_id=COLONNE"),
+    (r"no (.+) column \((\w+)\): scoring will treat it as missing for every client",
+     lambda m: f"pas de colonne {_label_fr(m[1])} ({m[2]}) : le calcul des scores la considérera comme "
+               "manquante pour chaque client"),
+    # client register: cells
+    (r"not a number; expected (.+)",
+     lambda m: f"pas un nombre ; attendu : {_EXAMPLE_FR.get(m[1], m[1])}"),
+    (r"negative amount; expected >= 0", "montant négatif ; attendu : >= 0"),
+    (r"(.+) outside its range; expected a percentage between (\S+) and (\S+)",
+     lambda m: f"{_label_fr(m[1])} hors de sa plage ; attendu : un pourcentage entre {m[2]} et {m[3]}"),
+    (r"(.+) outside its range; expected a percentage at most (\S+)",
+     lambda m: f"{_label_fr(m[1])} hors de sa plage ; attendu : un pourcentage d'au plus {m[2]}"),
+    (r"unknown level '(.*)' for (.+); expected one of: (.*)",
+     lambda m: f"niveau inconnu '{m[1]}' pour {_label_fr(m[2])} ; attendu l'un de : {m[3]}"),
+    (r"a number where a level of (.+) is expected \((.*)\); profit figures go in the (\w+) column, margins as a "
+     r"percentage in (\w+)",
+     lambda m: f"un nombre là où un niveau de {_label_fr(m[1])} est attendu ({m[2]}) ; les bénéfices vont dans "
+               f"la colonne {m[3]}, les marges en pourcentage dans {m[4]}"),
+    (r"empty client id; the row cannot be keyed and is not loaded",
+     "identifiant client vide ; la ligne ne peut pas être identifiée et n'est pas chargée"),
+    (r"client id '(.*)' appears in rows (.+); the first is kept",
+     lambda m: f"l'identifiant client '{m[1]}' apparaît aux lignes {_and_fr(m[2])} ; la première est conservée"),
+    (r"empty name", "nom vide"),
+    # contacts
+    (r"empty client id; the contact cannot be attached to a client and is not loaded",
+     "identifiant client vide ; l'interlocuteur ne peut être rattaché à aucun client et n'est pas chargé"),
+    (r"client id not in the client register; the contact is not loaded",
+     "identifiant client absent du registre des clients ; l'interlocuteur n'est pas chargé"),
+    (r"unknown side; expected ours \(our people\) or client \(the client's people\); the contact is not loaded",
+     "côté inconnu ; attendu : ours (nos collaborateurs) ou client (les collaborateurs du client) ; "
+     "l'interlocuteur n'est pas chargé"),
+    (r"empty name; the contact is not loaded", "nom vide ; l'interlocuteur n'est pas chargé"),
+    # invoice lines
+    (r"column (.+) given for (\w+) is not in the file; columns found: (.*)",
+     r"la colonne \1 indiquée pour \2 n'est pas dans le fichier ; colonnes trouvées : \3"),
+    (r"column (.+) also looks like (\w+); using (.+)",
+     r"la colonne \1 ressemble aussi à \2 ; c'est \3 qui est utilisée"),
+    (r"missing required columns?: (.+); columns found: (.*) \(name them, or give a mapping such as "
+     r"client_id=CustomerID\)",
+     lambda m: f"colonne{'s' if ', ' in m[1] else ''} obligatoire{'s' if ', ' in m[1] else ''} "
+               f"manquante{'s' if ', ' in m[1] else ''} : "
+               f"{m[1].replace('amount (or quantity and unit_price)', 'amount (ou quantity et unit_price)')} ; "
+               f"colonnes trouvées : {'aucune' if m[2] == 'none' else m[2]} (nommez-les, ou donnez une "
+               "correspondance telle que client_id=CustomerID)"),
+    (r"no client id; the line is not loaded", "pas d'identifiant client ; la ligne n'est pas chargée"),
+    (r"no date; the line is not loaded", "pas de date ; la ligne n'est pas chargée"),
+    (r"no (amount|quantity|unit price); the line is not loaded",
+     lambda m: f"pas de {_FIELD_FR[m[1]]} ; la ligne n'est pas chargée"),
+    (r"not a number; the line is not loaded", "pas un nombre ; la ligne n'est pas chargée"),
+    (r"cost is not a number; the line is loaded without a cost",
+     "le coût n'est pas un nombre ; la ligne est chargée sans coût"),
+    (r"not a date in any of the formats (.+) \(or outside 1900-2199\); the line is not loaded",
+     r"pas une date dans l'un des formats \1 (ou hors de 1900-2199) ; la ligne n'est pas chargée"),
+]
+_SEVERITY_FR = {"error": "erreur", "warning": "avertissement"}
+
+
+@functools.cache
+def _problem_patterns():
+    import re
+
+    return [(re.compile(p, re.DOTALL), repl) for p, repl in _PROBLEM_FR]
+
+
+def translate_message(message, lang: str = "en"):
+    """One problem message of the loaders in ``lang``; a message of no known shape stays as written.
+
+    >>> translate_message("no date; the line is not loaded", "fr")
+    "pas de date ; la ligne n'est pas chargée"
+    >>> translate_message("something new", "fr")
+    'something new'
+    """
+    if check_lang(lang) == "en" or not isinstance(message, str):
+        return message
+    for pattern, repl in _problem_patterns():
+        m = pattern.fullmatch(message)
+        if m:
+            return repl(m) if callable(repl) else m.expand(repl)
+    return message
+
+
+def translate_problems(problems, lang: str):
+    """A copy of a validation report's problems with ``message`` and ``severity`` in ``lang``.
+
+    Each distinct message is translated once, then mapped onto the rows, so a file with
+    many lines of the same problem costs one translation. Messages of no known shape,
+    and the other columns (files, rows, values, suggestions), are kept as written.
+
+    Parameters
+    ----------
+    problems : DataFrame
+        ``ValidationReport.problems``: severity, file, row, column, value, message, suggestion.
+    lang : {"en", "fr"}
+
+    Returns
+    -------
+    DataFrame
+
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"severity": ["error"], "message": ["negative amount; expected >= 0"]})
+    >>> translate_problems(p, "fr").iloc[0].tolist()
+    ['erreur', 'montant négatif ; attendu : >= 0']
+    """
+    out = problems.copy()
+    if check_lang(lang) == "en" or out.empty:
+        return out
+    if "message" in out.columns:
+        uniq = out["message"].dropna().unique()
+        out["message"] = out["message"].map({u: translate_message(u, lang) for u in uniq}).fillna(out["message"])
+    if "severity" in out.columns:
+        out["severity"] = out["severity"].replace(_SEVERITY_FR)
+    return out
