@@ -1,4 +1,4 @@
-"""Developer tool: build a notebook from a list of cells and execute it in place for nbval.
+"""Developer tool: build a notebook from a list of cells (tools/notebook_sources) and execute it in place for nbval.
 
     python tools/nbtools.py execute notebooks/01_data_and_validation.ipynb
 
