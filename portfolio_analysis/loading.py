@@ -17,7 +17,6 @@ import pandas as pd
 
 from . import clients as _clients
 from . import invoices as _invoices
-from ._io import read_table
 from .catalogue import Catalogue, load_catalogue
 from .validation import InputError, ValidationReport
 
@@ -56,27 +55,38 @@ def split_mapping(mapping: dict | None, headers: list[str]) -> dict:
     return {k: v for k, v in mapping.items() if v in headers}
 
 
-def _headers(path) -> list[str]:
-    if path is None or isinstance(path, pd.DataFrame):
-        return list(path.columns) if isinstance(path, pd.DataFrame) else []
+def _headers(path, sheet=None) -> list[str]:
+    """The column names of a file (or DataFrame), read without loading its rows."""
+    if isinstance(path, pd.DataFrame):
+        return [str(c).strip() for c in path.columns]
     suffix = Path(path).suffix.lower()
     if suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(path).names)
-    return list(read_table(path).data.columns) if suffix in (".xlsx", ".xlsm", ".xls") else _csv_headers(path)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        try:
+            head = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, nrows=0)
+        except Exception:  # the loader itself reports an unreadable workbook or sheet
+            return []
+        return [str(c).strip() for c in head.columns]
+    return _csv_headers(path)
 
 
 def _csv_headers(path) -> list[str]:
+    import csv
+
     from ._io import detect_encoding, detect_separator
 
     raw = Path(path).read_bytes()[:65536]
+    cut = raw.rfind(b"\n")
+    raw = raw[: cut + 1] if cut > 0 else raw  # never end inside a multi-byte character
     try:
         text = raw.decode(detect_encoding(raw))
     except (InputError, UnicodeDecodeError):
-        text = raw.decode("utf-8", errors="replace")  # a cut multi-byte char at the end
+        text = raw.decode("utf-8", errors="replace")
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    return [h.strip().strip('"') for h in first.split(detect_separator(text))]
+    return [h.strip() for h in next(csv.reader([first], delimiter=detect_separator(text)), [])]
 
 
 def load_portfolio(
@@ -120,18 +130,23 @@ def load_portfolio(
     cat = catalogue or load_catalogue(config, overrides=list(overrides))
     report = ValidationReport()
     mapping = dict(mapping or {})
-    _check_mapping(mapping, {"clients": clients, "invoices": invoices, "contacts": contacts})
+    # one --map list serves every file: read each file's headers once, only when there is a mapping
+    files = {"clients": clients, "invoices": invoices, "contacts": contacts}
+    headers = {
+        k: _headers(v, sheet if k == "clients" else None) for k, v in files.items() if v is not None and mapping
+    }
+    _check_mapping(mapping, headers)
 
     register = None
     if clients is not None:
         register = _clients.load_clients(
-            clients, catalogue=cat, mapping=split_mapping(mapping, _headers(clients)), sheet=sheet, report=report
+            clients, catalogue=cat, mapping=split_mapping(mapping, headers.get("clients", [])), sheet=sheet, report=report
         )
     lines = tables = None
     if invoices is not None:
         lines = _invoices.load_invoices(
             invoices,
-            mapping=split_mapping(mapping, _headers(invoices)),
+            mapping=split_mapping(mapping, headers.get("invoices", [])),
             report=report,
             date_formats=cat.settings.get("loading", {}).get("date_formats"),
         )
@@ -140,7 +155,7 @@ def load_portfolio(
     people = _clients.contacts_from_register(register)
     if contacts is not None:
         table = _clients.load_contacts(
-            contacts, clients=register, mapping=split_mapping(mapping, _headers(contacts)), report=report
+            contacts, clients=register, mapping=split_mapping(mapping, headers.get("contacts", [])), report=report
         )
         people = pd.concat([table, people], ignore_index=True).drop_duplicates(
             ["client_id", "side", "name"], keep="first"
@@ -159,11 +174,10 @@ def load_portfolio(
     )
 
 
-def _check_mapping(mapping: dict, files: dict) -> None:
-    """Every ``--map`` entry must name a column of one of the files."""
+def _check_mapping(mapping: dict, found: dict[str, list[str]]) -> None:
+    """Every ``--map`` entry must name a column of one of the files (``found``: file kind -> headers)."""
     if not mapping:
         return
-    found: dict[str, list[str]] = {k: _headers(v) for k, v in files.items() if v is not None}
     every = {h for hs in found.values() for h in hs}
     for fld, col in mapping.items():
         if col not in every:

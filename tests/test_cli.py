@@ -130,3 +130,14 @@ def test_strict_load_raises_on_the_sample(tmp_path):
     with pytest.raises(DataValidationError) as err:
         load_portfolio(clients, strict=True)
     assert err.value.report.n_errors == 2  # the duplicated id and the misspelt level
+
+
+def test_a_mapping_names_a_column_of_the_chosen_sheet(tmp_path):
+    """--map is checked against the sheet the register is read from, not the workbook's first sheet."""
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"notes": ["x"]}).to_excel(writer, sheet_name="Read me", index=False)
+        pd.DataFrame({"Kundennummer": ["K1", "K2"], "Firma": ["A", "B"]}).to_excel(writer, sheet_name="Kunden",
+                                                                                   index=False)
+    pf = load_portfolio(path, sheet="Kunden", mapping={"client_id": "Kundennummer", "name": "Firma"})
+    assert pf.clients["client_id"].tolist() == ["K1", "K2"] and pf.clients["name"].tolist() == ["A", "B"]
