@@ -118,8 +118,8 @@ def data_files(folder: Path, sizes: list[int]) -> dict[str, Path]:
 def run_case(path: str, engine: str, mapping: str | None) -> None:
     """Child: load and aggregate once, print the timings as JSON."""
     sys.path.insert(0, str(REPO))
-    from portfolio_analysis.invoices import aggregate_invoices, load_invoices
-    from portfolio_analysis.validation import ValidationReport
+    from portfolio_analysis.load.invoices import aggregate_invoices, load_invoices
+    from portfolio_analysis.load.validation import ValidationReport
 
     report = ValidationReport()
     t0 = time.perf_counter()

@@ -22,9 +22,9 @@ import pandas as pd
 # run from a checkout without installing the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from portfolio_analysis.catalogue import load_catalogue  # noqa: E402
-from portfolio_analysis.scoring import criterion_scores, score_clients  # noqa: E402
-from portfolio_analysis.sensitivity import weight_sensitivity  # noqa: E402
+from portfolio_analysis.config.catalogue import load_catalogue  # noqa: E402
+from portfolio_analysis.steps.scoring import criterion_scores, score_clients  # noqa: E402
+from portfolio_analysis.steps.sensitivity import weight_sensitivity  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "scoring.md"
 MISSING = 0.10

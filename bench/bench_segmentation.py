@@ -52,7 +52,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from portfolio_analysis.catalogue import load_catalogue  # noqa: E402
+from portfolio_analysis.config.catalogue import load_catalogue  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "segmentation.md"
 WHOLESALE = ROOT.parent / "shared" / "datasets" / "wholesale_customers" / "wholesale_customers.csv"
@@ -133,7 +133,7 @@ def make_data(name: str, n: int, seed: int = 0) -> pd.DataFrame:
     if name == "planted-ordinal":
         return planted_register(n, seed=seed, noise=0.30, ordinal_noise="neighbour")
     if name == "sample":
-        from portfolio_analysis.clients import load_clients
+        from portfolio_analysis.load.register import load_clients
         from portfolio_analysis.sample import make_sample
 
         return load_clients(make_sample(n, seed=seed, problems=False)["clients"])
@@ -172,7 +172,7 @@ def run_case(data: str, n: int, method: str) -> dict:
         labels = KPrototypes(n_clusters=K_PLANTED, random_state=0).fit_predict(matrix, categorical=categorical)
         k = K_PLANTED
     else:
-        from portfolio_analysis.segmentation import Segmenter
+        from portfolio_analysis.steps.segmentation import Segmenter
 
         model = Segmenter(n_clusters=K_PLANTED if method == "ours k=5" else None, random_state=0).fit(clients)
         labels, k = model.labels_.to_numpy(), model.n_clusters_
@@ -206,7 +206,7 @@ def ceiling(data: str, n: int) -> float:
     from sklearn.metrics import adjusted_rand_score
     from sklearn.model_selection import cross_val_predict
 
-    from portfolio_analysis.segmentation import encode_features
+    from portfolio_analysis.steps.segmentation import encode_features
 
     clients = make_data(data, n)
     enc = encode_features(clients)
@@ -223,7 +223,7 @@ def wholesale() -> dict | None:
         return None
     from sklearn.metrics import adjusted_rand_score
 
-    from portfolio_analysis.segmentation import Segmenter, segment_stability
+    from portfolio_analysis.steps.segmentation import Segmenter, segment_stability
 
     raw = pd.read_csv(WHOLESALE)
     spend = ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]

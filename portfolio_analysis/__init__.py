@@ -2,19 +2,19 @@
 
 The modules follow the notebook sequence:
 
-- :mod:`~portfolio_analysis.catalogue` — the criteria catalogue (``criteria.yaml``) and its overrides;
-- :mod:`~portfolio_analysis.clients` — loading the client register and contacts;
-- :mod:`~portfolio_analysis.invoices` — loading invoice lines and aggregating them per client;
-- :mod:`~portfolio_analysis.loading` — everything at once, with one validation report;
-- :mod:`~portfolio_analysis.validation` — the report of every problem found;
-- :mod:`~portfolio_analysis.profiles` — the portfolio at a glance (step 2);
-- :mod:`~portfolio_analysis.financials` — billing trends and the 12-month projection (step 2);
-- :mod:`~portfolio_analysis.scoring` and :mod:`~portfolio_analysis.sensitivity` — scores and their weights (step 3);
+- :mod:`~portfolio_analysis.config.catalogue` — the criteria catalogue (``criteria.yaml``) and its overrides;
+- :mod:`~portfolio_analysis.load.register` — loading the client register and contacts;
+- :mod:`~portfolio_analysis.load.invoices` — loading invoice lines and aggregating them per client;
+- :mod:`~portfolio_analysis.load.portfolio` — everything at once, with one validation report;
+- :mod:`~portfolio_analysis.load.validation` — the report of every problem found;
+- :mod:`~portfolio_analysis.steps.profiles` — the portfolio at a glance (step 2);
+- :mod:`~portfolio_analysis.steps.financials` — billing trends and the 12-month projection (step 2);
+- :mod:`~portfolio_analysis.steps.scoring` and :mod:`~portfolio_analysis.steps.sensitivity` — scores and their weights (step 3);
 - :mod:`~portfolio_analysis.widgets` — the interactive weights panel for JupyterLab (optional, the lab extra);
-- :mod:`~portfolio_analysis.segmentation` — groups of similar clients (step 4);
-- :mod:`~portfolio_analysis.concentration` — where the profit comes from (step 5);
-- :mod:`~portfolio_analysis.actions` — the portfolio matrix, develop/maintain/fix/end and the plan (step 6);
-- :mod:`~portfolio_analysis.retention` — retention economics (step 7);
+- :mod:`~portfolio_analysis.steps.segmentation` — groups of similar clients (step 4);
+- :mod:`~portfolio_analysis.steps.concentration` — where the profit comes from (step 5);
+- :mod:`~portfolio_analysis.steps.actions` — the portfolio matrix, develop/maintain/fix/end and the plan (step 6);
+- :mod:`~portfolio_analysis.steps.retention` — retention economics (step 7);
 - :mod:`~portfolio_analysis.sample` — the synthetic sample portfolio;
 - :mod:`~portfolio_analysis.template` — the empty Excel register for a consultant to fill.
 """

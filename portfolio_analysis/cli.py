@@ -6,7 +6,7 @@ import argparse
 import sys
 import textwrap
 
-from .catalogue import ConfigError
+from portfolio_analysis.config.catalogue import ConfigError
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -138,21 +138,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(args)
         if args.command == "template":
-            from .catalogue import load_catalogue
-            from .template import write_template
+            from portfolio_analysis.config.catalogue import load_catalogue
+            from portfolio_analysis.template import write_template
 
             path = write_template(args.out, lang=args.lang, catalogue=load_catalogue(args.config))
             print(f"wrote {path}")
             return EXIT_OK
         if args.command == "sample":
-            from .sample import write_sample
+            from portfolio_analysis.sample import write_sample
 
             paths = write_sample(args.out_dir, n_clients=args.n_clients, seed=args.seed, problems=not args.clean)
             for p in paths.values():
                 print(f"wrote {p}")
             return EXIT_OK
         if args.command == "report":
-            from .runner import run_report
+            from portfolio_analysis.deliver.runner import run_report
 
             if not (args.clients or args.invoices):
                 print("error: give --clients, --invoices or both", file=sys.stderr)
@@ -177,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args) -> int:
-    from .loading import load_portfolio
-    from .validation import DataValidationError, InputError
+    from portfolio_analysis.load.portfolio import load_portfolio
+    from portfolio_analysis.load.validation import DataValidationError, InputError
 
     if not (args.clients or args.invoices):
         print("error: give a client register, --invoices, or both", file=sys.stderr)

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, load_catalogue
+from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
 
 GROUPS = (
     "strategic_partners",

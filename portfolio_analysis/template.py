@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalogue import Catalogue, load_catalogue
+from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
 
 _TEXT = {
     "en": {

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .actions import decide_actions
-from .catalogue import Catalogue, ConfigError
-from .concentration import client_profit
-from .scoring import SCORED_AXES, _catalogue, criterion_weights, score_clients
+from portfolio_analysis.config.catalogue import Catalogue, ConfigError
+from portfolio_analysis.steps.actions import decide_actions
+from portfolio_analysis.steps.concentration import client_profit
+from portfolio_analysis.steps.scoring import SCORED_AXES, _catalogue, criterion_weights, score_clients
 
 if TYPE_CHECKING:  # pragma: no cover
     import ipywidgets
@@ -95,18 +95,18 @@ def compare_weights(
         The loaded register (``client_id``, ``name``, the criteria, ...).
     base_weights, new_weights : mapping or Series of criterion key to weight, or None
         Overrides of the catalogue's weights (None: the catalogue's), as in
-        :func:`~portfolio_analysis.scoring.criterion_weights`. Weights are relative:
+        :func:`~portfolio_analysis.steps.scoring.criterion_weights`. Weights are relative:
         scaling them all changes nothing.
     catalogue : Catalogue, optional
         Defaults to the shipped catalogue.
     profit : DataFrame, optional
-        :func:`~portfolio_analysis.concentration.client_profit`'s result; computed
+        :func:`~portfolio_analysis.steps.concentration.client_profit`'s result; computed
         when omitted. It does not depend on the weights.
 
     Returns
     -------
     scores : DataFrame, register order
-        :func:`~portfolio_analysis.scoring.score_clients` at ``new_weights`` with
+        :func:`~portfolio_analysis.steps.scoring.score_clients` at ``new_weights`` with
         ``name`` after ``client_id``, and ``action`` (at ``new_weights``) and
         ``base_action`` (at ``base_weights``) last.
     changed : DataFrame, register order
@@ -239,7 +239,7 @@ def weights_panel(
     weights : mapping, optional
         The base weights (overrides of the catalogue's), where the sliders start.
     profit : DataFrame, optional
-        :func:`~portfolio_analysis.concentration.client_profit`'s result; computed once
+        :func:`~portfolio_analysis.steps.concentration.client_profit`'s result; computed once
         when omitted.
     top : int
         How many of the best clients to list.

@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.actions: a hand-made portfolio through every path, and invariants."""
+"""Tests of portfolio_analysis.steps.actions: a hand-made portfolio through every path, and invariants."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import pytest  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from portfolio_analysis import actions as A  # noqa: E402
-from portfolio_analysis.catalogue import ConfigError, load_catalogue  # noqa: E402
-from portfolio_analysis.concentration import client_profit  # noqa: E402
-from portfolio_analysis.scoring import score_clients  # noqa: E402
+from portfolio_analysis.config.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.steps import actions as A  # noqa: E402
+from portfolio_analysis.steps.concentration import client_profit  # noqa: E402
+from portfolio_analysis.steps.scoring import score_clients  # noqa: E402
 
 CAT = load_catalogue()
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -464,8 +464,8 @@ def test_plot_price_cost_matrix():
 # -- the sample ---------------------------------------------------------------------------------
 @pytest.mark.skipif(not (SAMPLE / "clients.csv").exists(), reason="no sample portfolio")
 def test_sample_portfolio_runs_fast():
-    from portfolio_analysis.loading import load_portfolio
-    from portfolio_analysis.sensitivity import weight_sensitivity
+    from portfolio_analysis.load.portfolio import load_portfolio
+    from portfolio_analysis.steps.sensitivity import weight_sensitivity
 
     clients = load_portfolio(SAMPLE / "clients.csv").clients
     scores = score_clients(clients)

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from portfolio_analysis.catalogue import ConfigError, load_catalogue, normalise, set_dotted
+from portfolio_analysis.config.catalogue import ConfigError, load_catalogue, normalise, set_dotted
 
 ARTICLE_CRITERIA = {
     "relationship_type": ["at_risk", "occasional", "recurring", "partnership"],

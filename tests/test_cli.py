@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from portfolio_analysis.cli import main
-from portfolio_analysis.loading import load_portfolio
+from portfolio_analysis.load.portfolio import load_portfolio
+from portfolio_analysis.load.validation import DataValidationError
 from portfolio_analysis.template import write_template
-from portfolio_analysis.validation import DataValidationError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

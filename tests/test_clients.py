@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio_analysis.catalogue import load_catalogue
-from portfolio_analysis.clients import contacts_from_register, load_clients, load_contacts
-from portfolio_analysis.validation import DataValidationError, ValidationReport
+from portfolio_analysis.config.catalogue import load_catalogue
+from portfolio_analysis.load.register import contacts_from_register, load_clients, load_contacts
+from portfolio_analysis.load.validation import DataValidationError, ValidationReport
 
 CAT = load_catalogue()
 ALL_CRITERIA = [k for k, c in CAT.criteria.items() if c.kind != "numeric"]

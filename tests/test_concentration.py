@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.concentration: values worked out by hand, and invariants."""
+"""Tests of portfolio_analysis.steps.concentration: values worked out by hand, and invariants."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from portfolio_analysis import concentration as conc  # noqa: E402
-from portfolio_analysis.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.config.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.steps import concentration as conc  # noqa: E402
 
 CAT = load_catalogue()
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "clients.csv"
@@ -297,7 +297,7 @@ def test_plot_lorenz():
 def test_on_the_sample_portfolio():
     if not SAMPLE.exists():
         pytest.skip("no sample portfolio")
-    from portfolio_analysis.clients import load_clients
+    from portfolio_analysis.load.register import load_clients
 
     clients = load_clients(SAMPLE)
     w = conc.whale_curve(conc.client_profit(clients))

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_analysis import financials as fin
+from portfolio_analysis.steps import financials as fin
 
 SEASON = np.array([0.8, 0.9, 1.0, 1.1, 1.2, 1.0, 0.7, 0.8, 1.0, 1.1, 1.2, 1.2])  # mean 1
 

@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.invoices: loading invoice lines, aggregating them, filling the register."""
+"""Tests of portfolio_analysis.load.invoices: loading invoice lines, aggregating them, filling the register."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio_analysis.invoices import (
+from portfolio_analysis.load.invoices import (
     INVOICE_FIELDS,
     LINE_COLUMNS,
     aggregate_invoices,
@@ -20,7 +20,7 @@ from portfolio_analysis.invoices import (
     fill_register,
     load_invoices,
 )
-from portfolio_analysis.validation import DataValidationError, ValidationReport
+from portfolio_analysis.load.validation import DataValidationError, ValidationReport
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 ONLINE_RETAIL = DATASETS / "online_retail" / "online_retail.csv.xz"

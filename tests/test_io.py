@@ -2,8 +2,8 @@
 
 import pytest
 
-from portfolio_analysis._io import read_table
-from portfolio_analysis.validation import InputError
+from portfolio_analysis.load.files import read_table
+from portfolio_analysis.load.validation import InputError
 
 
 def test_row_numbers_follow_records_not_lines(tmp_path):

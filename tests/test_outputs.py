@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from portfolio_analysis.outputs import defuse_formulas, save_table
+from portfolio_analysis.deliver.tables import defuse_formulas, save_table
 
 
 def test_formula_like_text_is_prefixed_and_numbers_are_not():

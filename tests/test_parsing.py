@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portfolio_analysis._parsing import parse_date, parse_number
+from portfolio_analysis.load.cells import parse_date, parse_number
 
 FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%d/%m/%Y"]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portfolio_analysis import profiles
-from portfolio_analysis.catalogue import load_catalogue
+from portfolio_analysis.config.catalogue import load_catalogue
+from portfolio_analysis.steps import profiles
 
 
 @pytest.fixture(scope="module")

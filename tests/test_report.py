@@ -9,9 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from portfolio_analysis.catalogue import load_catalogue
 from portfolio_analysis.cli import main
-from portfolio_analysis.runner import PARAMETERS, run_report
+from portfolio_analysis.config.catalogue import load_catalogue
+from portfolio_analysis.deliver.runner import PARAMETERS, run_report
 from portfolio_analysis.sample import make_sample
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -155,7 +155,7 @@ def test_the_run_never_writes_into_its_inputs(tmp_path):
 
 
 def test_the_report_keeps_the_prose_of_its_language(tmp_path):
-    from portfolio_analysis.report import merge_notebooks
+    from portfolio_analysis.deliver.html import merge_notebooks
 
     nb = nbformat.v4.new_notebook()
     cells = [("# Title", []), ("In English", ["lang-en"]), ("En français", ["lang-fr"]), ("params", ["parameters"])]

@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.retention: the article's figures and scenarios worked out by hand.
+"""Tests of portfolio_analysis.steps.retention: the article's figures and scenarios worked out by hand.
 
 Hand figures: 0.525 ** (1/5) = exp(ln 0.525 / 5) = exp(-0.128871) = 0.879087 (churn 12.09 %);
 r = 0.8, d = 0.10 → CLV = m × 0.8 / 0.3 = 2.6667 m; r = 0.85 → m × 0.85 / 0.25 = 3.4 m.
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio_analysis import retention as ret
-from portfolio_analysis.catalogue import ConfigError, load_catalogue
-from portfolio_analysis.concentration import client_profit
+from portfolio_analysis.config.catalogue import ConfigError, load_catalogue
+from portfolio_analysis.steps import retention as ret
+from portfolio_analysis.steps.concentration import client_profit
 
 CAT = load_catalogue()
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "clients.csv"
@@ -233,7 +233,7 @@ def test_scenarios_flag_estimated_profit_and_missing_profit():
 def test_on_the_sample_portfolio():
     if not SAMPLE.exists():
         pytest.skip("no sample portfolio")
-    from portfolio_analysis.clients import load_clients
+    from portfolio_analysis.load.register import load_clients
 
     clients = load_clients(SAMPLE)
     sc = ret.retention_scenarios(clients).set_index("scenario")

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio_analysis.catalogue import load_catalogue
+from portfolio_analysis.config.catalogue import load_catalogue
 from portfolio_analysis.sample import (
     GROUPS,
     MISSPELT_LEVEL,

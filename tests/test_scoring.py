@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.scoring: scores worked out by hand, and invariants.
+"""Tests of portfolio_analysis.steps.scoring: scores worked out by hand, and invariants.
 
 Shipped catalogue weights used in the hand computations:
 value axis (total 10): share_of_wallet 2, profitability 3, upsell_potential 2, billing_size 2,
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portfolio_analysis.catalogue import ConfigError, load_catalogue
-from portfolio_analysis.scoring import (
+from portfolio_analysis.config.catalogue import ConfigError, load_catalogue
+from portfolio_analysis.steps.scoring import (
     SCORING_DEFAULTS,
     contributions,
     criterion_scores,

@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.segmentation: the Gower distance on pairs worked out by hand,
+"""Tests of portfolio_analysis.steps.segmentation: the Gower distance on pairs worked out by hand,
 its invariants, recovery of planted groups, determinism, stability, profiles and names.
 
 Shipped catalogue weights used in the hand computations: relationship_type 3,
@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
-from portfolio_analysis.catalogue import ConfigError, load_catalogue  # noqa: E402
-from portfolio_analysis.segmentation import (  # noqa: E402
+from portfolio_analysis.config.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.steps.segmentation import (  # noqa: E402
     JACCARD_THRESHOLDS,
     Segmenter,
     _best_jaccard,

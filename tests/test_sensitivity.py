@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.sensitivity: weight draws, rank intervals, Kendall's tau."""
+"""Tests of portfolio_analysis.steps.sensitivity: weight draws, rank intervals, Kendall's tau."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from portfolio_analysis.catalogue import load_catalogue  # noqa: E402
-from portfolio_analysis.scoring import score_clients, scored_criteria  # noqa: E402
-from portfolio_analysis.sensitivity import (  # noqa: E402
+from portfolio_analysis.config.catalogue import load_catalogue  # noqa: E402
+from portfolio_analysis.steps.scoring import score_clients, scored_criteria  # noqa: E402
+from portfolio_analysis.steps.sensitivity import (  # noqa: E402
     SensitivityResult,
     plot_rank_intervals,
     weight_sensitivity,
@@ -173,7 +173,7 @@ def test_bad_arguments():
 
 
 def test_chunked_draws_match_one_chunk(monkeypatch):
-    import portfolio_analysis.sensitivity as sens
+    import portfolio_analysis.steps.sensitivity as sens
 
     clients = graded_clients()
     whole = weight_sensitivity(clients, catalogue=CAT, n_draws=30, concentration=5.0)

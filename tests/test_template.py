@@ -3,7 +3,7 @@
 import openpyxl
 import pytest
 
-from portfolio_analysis.catalogue import load_catalogue
+from portfolio_analysis.config.catalogue import load_catalogue
 from portfolio_analysis.template import write_template
 
 

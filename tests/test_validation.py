@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from portfolio_analysis.validation import DataValidationError, ValidationReport
+from portfolio_analysis.load.validation import DataValidationError, ValidationReport
 
 
 def _report():

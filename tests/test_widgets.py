@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from portfolio_analysis.catalogue import load_catalogue
-from portfolio_analysis.loading import load_portfolio
-from portfolio_analysis.scoring import criterion_weights, scored_criteria
+from portfolio_analysis.config.catalogue import load_catalogue
+from portfolio_analysis.load.portfolio import load_portfolio
+from portfolio_analysis.steps.scoring import criterion_weights, scored_criteria
 from portfolio_analysis.widgets import compare_weights, weights_panel
 
 CAT = load_catalogue()

@@ -3,7 +3,7 @@
 import openpyxl
 import pandas as pd
 
-from portfolio_analysis.workbook import sheet_name, write_workbook
+from portfolio_analysis.deliver.workbook import sheet_name, write_workbook
 
 
 def test_formula_like_names_stay_text(tmp_path):

@@ -13,9 +13,17 @@ cells = [
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
-from portfolio_analysis import actions, concentration, loading, segmentation, summary
+from portfolio_analysis.steps import actions
+
+from portfolio_analysis.steps import concentration
+
+from portfolio_analysis.load import portfolio as loading
+
+from portfolio_analysis.steps import segmentation
+
+from portfolio_analysis.deliver import summary
 from portfolio_analysis.i18n import action_name, lever_names, numbers, plural, table, tr, translate_figure
-from portfolio_analysis.outputs import save_figure
+from portfolio_analysis.deliver.tables import save_figure
 
 num = numbers(lang)
 portfolio = loading.load_portfolio(

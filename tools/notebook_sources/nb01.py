@@ -37,9 +37,11 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown
 from matplotlib.ticker import MaxNLocator
 
-from portfolio_analysis import loading, plots
+from portfolio_analysis.load import portfolio as loading
+
+from portfolio_analysis.plots import charts as plots
 from portfolio_analysis.i18n import long_date, numbers, plural, table, tr, translate_figure, translate_problems
-from portfolio_analysis.outputs import save_figure, save_table
+from portfolio_analysis.deliver.tables import save_figure, save_table
 
 num = numbers(lang)
 portfolio = loading.load_portfolio(

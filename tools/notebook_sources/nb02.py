@@ -31,9 +31,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown
 
-from portfolio_analysis import financials, loading, plots, profiles
+from portfolio_analysis.steps import financials
+
+from portfolio_analysis.load import portfolio as loading
+
+from portfolio_analysis.plots import charts as plots
+
+from portfolio_analysis.steps import profiles
 from portfolio_analysis.i18n import numbers, plural, table, tr, translate_figure
-from portfolio_analysis.outputs import save_figure, save_table
+from portfolio_analysis.deliver.tables import save_figure, save_table
 
 num = numbers(lang)
 portfolio = loading.load_portfolio(
@@ -222,7 +228,7 @@ table(declining.merge(register[["client_id", "name"]], on="client_id").head(10),
 
 With 24 months of invoices or more, each client's projection follows its trend on the portfolio's
 seasonal profile; with less, the last 12 months carried forward with their change (see
-`portfolio_analysis.financials`). The back-test hides the last 12 months, projects them from the
+`portfolio_analysis.steps.financials`). The back-test hides the last 12 months, projects them from the
 months before and compares with what was really billed, beside the naive "next year = last year".
 """),
 ("md-fr", """
@@ -230,7 +236,7 @@ months before and compares with what was really billed, beside the naive "next y
 
 Avec 24 mois de factures ou plus, la projection de chaque client suit sa tendance sur le profil
 saisonnier du portefeuille ; avec moins, les 12 derniers mois sont reconduits avec leur évolution
-(voir `portfolio_analysis.financials`). Le test rétrospectif masque les 12 derniers mois, les
+(voir `portfolio_analysis.steps.financials`). Le test rétrospectif masque les 12 derniers mois, les
 projette à partir des mois précédents et les compare à ce qui a réellement été facturé, à côté de
 la prévision naïve « l'an prochain = l'an dernier ».
 """),

@@ -13,7 +13,7 @@ cells = [
 
 Every criterion becomes a score between 0 (its worst level) and 1 (its best), through the levels
 of the criteria catalogue or, for figures, through the transforms documented in
-`portfolio_analysis.scoring`. They are weighted into a **value score** (what the client brings:
+`portfolio_analysis.steps.scoring`. They are weighted into a **value score** (what the client brings:
 profitability, share of wallet, billing size and growth, upsell potential) and a **relationship
 score** (relationship type, collaboration, outlook, R&D, learning, and how the client's
 supplier-selection criteria fit our positioning), and a total, each from 0 to 100.
@@ -29,7 +29,7 @@ configured minimum it is flagged *insufficient data* and never judged on it.
 
 Chaque critère devient un score entre 0 (son niveau le moins bon) et 1 (son meilleur niveau), au
 moyen des niveaux du catalogue des critères ou, pour les données chiffrées, des transformations
-documentées dans `portfolio_analysis.scoring`. Ces scores sont pondérés en un **score de valeur**
+documentées dans `portfolio_analysis.steps.scoring`. Ces scores sont pondérés en un **score de valeur**
 (ce que le client apporte : rentabilité, part des achats, taille et croissance de la facturation,
 potentiel de ventes supplémentaires) et un **score de relation** (type de relation, facilité de
 collaboration, perspectives commerciales, collaboration en R&D, possibilités d'apprentissage, et
@@ -53,9 +53,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown
 
-from portfolio_analysis import loading, plots, scoring, sensitivity
+from portfolio_analysis.load import portfolio as loading
+
+from portfolio_analysis.plots import charts as plots
+
+from portfolio_analysis.steps import scoring
+
+from portfolio_analysis.steps import sensitivity
 from portfolio_analysis.i18n import numbers, plural, table, tr, translate_figure
-from portfolio_analysis.outputs import save_figure, save_table
+from portfolio_analysis.deliver.tables import save_figure, save_table
 
 num = numbers(lang)
 portfolio = loading.load_portfolio(

@@ -43,9 +43,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown
 
-from portfolio_analysis import concentration, loading
+from portfolio_analysis.steps import concentration
+
+from portfolio_analysis.load import portfolio as loading
 from portfolio_analysis.i18n import numbers, plural, table, tr, translate_figure
-from portfolio_analysis.outputs import save_figure, save_table
+from portfolio_analysis.deliver.tables import save_figure, save_table
 
 num = numbers(lang)
 portfolio = loading.load_portfolio(

@@ -50,9 +50,17 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown
 
-from portfolio_analysis import actions, concentration, loading, retention, scoring
+from portfolio_analysis.steps import actions
+
+from portfolio_analysis.steps import concentration
+
+from portfolio_analysis.load import portfolio as loading
+
+from portfolio_analysis.steps import retention
+
+from portfolio_analysis.steps import scoring
 from portfolio_analysis.i18n import numbers, plural, table, tr
-from portfolio_analysis.outputs import save_figure, save_table
+from portfolio_analysis.deliver.tables import save_figure, save_table
 
 num = numbers(lang)
 portfolio = loading.load_portfolio(

@@ -319,7 +319,7 @@ def _comma_formatter_class():
 @functools.cache
 def _labels_fr() -> dict:
     """English label -> French label of every field and criterion of the shipped catalogue."""
-    from portfolio_analysis.catalogue import load_catalogue
+    from portfolio_analysis.config.catalogue import load_catalogue
 
     cat = load_catalogue()
     return {cat.label(k, "en"): cat.label(k, "fr") for k in [*cat.fields, *cat.criteria]}

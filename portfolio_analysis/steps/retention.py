@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import financials
-from .catalogue import Catalogue, ConfigError, load_catalogue
-from .concentration import _block_settings, client_profit
+from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
+from portfolio_analysis.steps import financials
+from portfolio_analysis.steps.concentration import _block_settings, client_profit
 
 __all__ = [
     "RETENTION_DEFAULTS",
@@ -295,7 +295,7 @@ def client_lifetime_values(
     clients : DataFrame
         The loaded register (``client_id``, ``billing``).
     profit_frame : DataFrame, optional
-        :func:`~portfolio_analysis.concentration.client_profit`'s result; computed when omitted.
+        :func:`~portfolio_analysis.steps.concentration.client_profit`'s result; computed when omitted.
     retention : float, Series or mapping, optional
         The annual retention, one for all or per client id (missing ids get the
         portfolio's); default: the configured one (implied by the article's 45–50 %

@@ -46,7 +46,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, ConfigError, load_catalogue
+from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
 
 __all__ = [
     "CONCENTRATION_DEFAULTS",

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, ConfigError, load_catalogue
+from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
 
 #: Kinds a criterion can be encoded as (``log`` is a numeric criterion on log scale).
 ENCODED_KINDS = ("ordinal", "categorical", "multi", "numeric", "log")

@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, ConfigError, load_catalogue
+from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
 
 #: Defaults of the ``settings.scoring`` block of the catalogue (one place for each rule).
 SCORING_DEFAULTS: dict[str, Any] = {

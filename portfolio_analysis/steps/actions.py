@@ -61,7 +61,7 @@ are mappings this module interprets:
 **A condition on a value the client does not have is false** (except ``missing``): no
 lever, no guard and no strategic reason is ever claimed without data. Fields are the
 register's columns plus these derived ones: ``profit`` and ``profit_is_estimated``
-(from :func:`~portfolio_analysis.concentration.client_profit`), ``real_profit`` (the
+(from :func:`~portfolio_analysis.steps.concentration.client_profit`), ``real_profit`` (the
 profit when it is not an estimate), ``real_margin_pct`` (``margin_pct``, else
 ``100 × profit / billing`` from the register's real profit), ``cost_to_serve_pct``
 (``100 × cost_to_serve / billing``), ``billing_change_pct`` and ``billing_percentile``
@@ -72,7 +72,7 @@ below 25).
 criterion of every client to each of its other levels, re-scores and re-decides the
 whole portfolio at once per (criterion, level), and keeps per client the nearest
 level that flips its action. **Stability** (:func:`action_stability`) re-decides under
-each weight draw of :func:`~portfolio_analysis.sensitivity.weight_sensitivity`.
+each weight draw of :func:`~portfolio_analysis.steps.sensitivity.weight_sensitivity`.
 
 **The plan** (:func:`relationship_plan`): one row per client with the value at stake
 and a priority (see the function).
@@ -99,10 +99,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, ConfigError, deep_merge, load_catalogue, normalise
-from .concentration import client_profit
-from .i18n import LEVER_NAMES_FR, QUADRANT_NAMES_FR, STRATEGIC_REASONS_FR, action_name, check_lang, numbers
-from .scoring import SCORED_AXES, _score_matrix, criterion_weights, score_clients, scoring_settings
+from portfolio_analysis.config.catalogue import Catalogue, ConfigError, deep_merge, load_catalogue, normalise
+from portfolio_analysis.i18n import (
+    LEVER_NAMES_FR,
+    QUADRANT_NAMES_FR,
+    STRATEGIC_REASONS_FR,
+    action_name,
+    check_lang,
+    numbers,
+)
+from portfolio_analysis.steps.concentration import client_profit
+from portfolio_analysis.steps.scoring import (
+    SCORED_AXES,
+    _score_matrix,
+    criterion_weights,
+    score_clients,
+    scoring_settings,
+)
 
 __all__ = [
     "ACTIONS",
@@ -855,7 +868,7 @@ def portfolio_matrix(
     Parameters
     ----------
     scores : DataFrame
-        :func:`~portfolio_analysis.scoring.score_clients`'s result.
+        :func:`~portfolio_analysis.steps.scoring.score_clients`'s result.
     split : {"fixed", "median"}, optional
         Split both scores at ``threshold`` or at the portfolio's medians (of the clients
         with a score); default ``settings.actions.split`` (fixed).
@@ -1142,10 +1155,10 @@ def decide_actions(
         The loaded register (``client_id``, the criteria, ``billing``, ``profit``, ...;
         an optional yes/no ``reference`` column marks reference clients).
     scores : DataFrame
-        :func:`~portfolio_analysis.scoring.score_clients`'s result (``value_score``,
+        :func:`~portfolio_analysis.steps.scoring.score_clients`'s result (``value_score``,
         ``relationship_score``, ``coverage``, ``insufficient_data``).
     profit : DataFrame, optional
-        :func:`~portfolio_analysis.concentration.client_profit`'s result; computed when omitted.
+        :func:`~portfolio_analysis.steps.concentration.client_profit`'s result; computed when omitted.
     catalogue : Catalogue, optional
     settings : mapping, optional
         Overrides of the rules (see :func:`action_settings`).
@@ -1311,7 +1324,7 @@ def what_would_change(
     ----------
     clients, scores, profit, catalogue, settings, weights
         As given to :func:`decide_actions` (and ``weights`` / ``min_coverage`` to
-        :func:`~portfolio_analysis.scoring.score_clients`).
+        :func:`~portfolio_analysis.steps.scoring.score_clients`).
     actions : DataFrame
         :func:`decide_actions`'s result for the same inputs.
     lang : {"en", "fr"}
@@ -1436,7 +1449,7 @@ def action_stability(
     """How often each client's action holds when the weights are perturbed.
 
     Each draw re-scores the portfolio with its weights (the same rule as
-    :func:`~portfolio_analysis.scoring.score_clients`: known scores weighted over known
+    :func:`~portfolio_analysis.steps.scoring.score_clients`: known scores weighted over known
     weights, each axis on its own), recomputes the coverage and, for a median split,
     the medians, and re-decides; the profit, the strategic conditions and the guards'
     conditions do not depend on the weights.
@@ -1447,7 +1460,7 @@ def action_stability(
         The loaded register.
     weight_draws : DataFrame or SensitivityResult
         One row per draw, one column per criterion
-        (:attr:`~portfolio_analysis.sensitivity.SensitivityResult.weights_`, or the
+        (:attr:`~portfolio_analysis.steps.sensitivity.SensitivityResult.weights_`, or the
         result itself). A scored criterion absent from the draws keeps its chosen
         weight, on the draws' scale (its share of the chosen weights).
     profit, catalogue, settings
@@ -1534,7 +1547,7 @@ def relationship_plan(
 
     **Value at stake**: the client's annual profit (billing × margin, real or estimated,
     from ``profit``), or its lifetime value when ``lifetime_values`` is given
-    (:func:`~portfolio_analysis.retention.client_lifetime_values`). For ``develop``,
+    (:func:`~portfolio_analysis.steps.retention.client_lifetime_values`). For ``develop``,
     ``maintain`` and ``fix`` it is what the relationship brings and what losing it would
     cost. For ``end`` it is the **loss avoided** by ending it, ``−profit``: positive for
     a loss-maker, negative when ending gives up a profit.
@@ -1550,7 +1563,7 @@ def relationship_plan(
     clients : DataFrame
         The register (``owner`` is our side's account owner).
     profit : DataFrame
-        :func:`~portfolio_analysis.concentration.client_profit`'s result.
+        :func:`~portfolio_analysis.steps.concentration.client_profit`'s result.
     lifetime_values : DataFrame, optional
         ``client_id`` and ``lifetime_value``.
     segments : DataFrame, optional

@@ -6,7 +6,7 @@ The steps, in the order of the notebook:
    distance made for the criteria of the register (ordinal levels by rank,
    categories by match, the multi-valued decision criteria by Jaccard, amounts on a
    log scale, per-criterion weights, missing values skipped pair by pair). The
-   rules are written out in :mod:`portfolio_analysis._gower`.
+   rules are written out in :mod:`portfolio_analysis.steps._gower`.
 2. **Groups** — :class:`Segmenter`: average-linkage hierarchical clustering
    refined by relocation (default) or k-medoids, on that distance; the number of
    groups is the one with the best silhouette over ``k_range`` among those whose
@@ -49,7 +49,8 @@ from scipy.spatial.distance import squareform
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from ._gower import (
+from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.steps._gower import (
     DESCRIPTIVE_WEIGHT,
     EncodedClients,
     _block,
@@ -62,7 +63,6 @@ from ._gower import (
     nearest_group,
     resolve_criteria,
 )
-from .catalogue import Catalogue, load_catalogue
 
 __all__ = [
     "DESCRIPTIVE_WEIGHT",

@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import clients as _clients
-from . import invoices as _invoices
-from .catalogue import Catalogue, load_catalogue
-from .validation import InputError, ValidationReport
+from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.load import invoices as _invoices
+from portfolio_analysis.load import register as _clients
+from portfolio_analysis.load.validation import InputError, ValidationReport
 
 
 @dataclass
@@ -76,7 +76,7 @@ def _headers(path, sheet=None) -> list[str]:
 def _csv_headers(path) -> list[str]:
     import csv
 
-    from ._io import detect_encoding, detect_separator
+    from portfolio_analysis.load.files import detect_encoding, detect_separator
 
     raw = Path(path).read_bytes()[:65536]
     cut = raw.rfind(b"\n")
@@ -113,7 +113,7 @@ def load_portfolio(
     mapping : ``{field: column}`` for files whose headers are not recognised
     sheet : the register's sheet in an Excel workbook (name or 0-based number)
     reference_date : end of the current 12-month window (default: the last invoice date)
-    strict : raise :class:`~portfolio_analysis.validation.DataValidationError` on any error
+    strict : raise :class:`~portfolio_analysis.load.validation.DataValidationError` on any error
 
     Raises
     ------

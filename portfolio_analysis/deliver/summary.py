@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import actions as _actions
-from . import concentration, profiles, retention, scoring, segmentation
-from .concentration import NoProfitError
-from .loading import Portfolio, quality_summary
-from .workbook import write_workbook
+from portfolio_analysis.deliver.workbook import write_workbook
+from portfolio_analysis.load.portfolio import Portfolio, quality_summary
+from portfolio_analysis.steps import actions as _actions
+from portfolio_analysis.steps import concentration, profiles, retention, scoring, segmentation
+from portfolio_analysis.steps.concentration import NoProfitError
 
 ACTIONS = ("develop", "maintain", "fix", "end")
 
@@ -204,7 +204,7 @@ def plan_table(analysis: Analysis) -> pd.DataFrame:
 def write_relationship_plan(analysis: Analysis, path, *, company: str = "the company", lang: str = "en") -> Path:
     """Write the Excel relationship plan: summary, all clients, one sheet per action, segments,
     whale curve and validation problems, in English or French (``lang``)."""
-    from .i18n import action_name, check_lang
+    from portfolio_analysis.i18n import action_name, check_lang
 
     check_lang(lang)
     figures = headline(analysis)

@@ -5,7 +5,7 @@ The weights are perturbed many times by Dirichlet draws centred on the chosen
 the closer the draws stay to the chosen weights (each draw's weight of criterion
 ``j`` has mean ``w_j`` and variance ``w_j (1 - w_j) / (concentration + 1)``).
 Criteria with weight 0 stay at 0. Every draw re-scores the whole portfolio with the
-same missing-data rule as :func:`~portfolio_analysis.scoring.score_clients`, by two
+same missing-data rule as :func:`~portfolio_analysis.steps.scoring.score_clients`, by two
 matrix products (known scores times weights over known weights), and re-ranks it.
 
 Ranks: 1 is the best score; tied clients share the best rank of their group
@@ -22,8 +22,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .catalogue import Catalogue
-from .scoring import SCORED_AXES, _catalogue, _score_matrix, _weighted, criterion_weights
+from portfolio_analysis.config.catalogue import Catalogue
+from portfolio_analysis.steps.scoring import (
+    SCORED_AXES,
+    _catalogue,
+    _score_matrix,
+    _weighted,
+    criterion_weights,
+)
 
 # score matrices of a chunk of draws are kept below this many cells (8 bytes each)
 _CHUNK_CELLS = 10_000_000
@@ -116,9 +122,9 @@ def weight_sensitivity(
     Parameters
     ----------
     clients : DataFrame
-        The loaded client register (see :func:`~portfolio_analysis.scoring.criterion_scores`).
+        The loaded client register (see :func:`~portfolio_analysis.steps.scoring.criterion_scores`).
     catalogue, weights
-        As in :func:`~portfolio_analysis.scoring.score_clients`: the chosen weights.
+        As in :func:`~portfolio_analysis.steps.scoring.score_clients`: the chosen weights.
     score : {"total_score", "value_score", "relationship_score"}
         The score whose ranking is studied; an axis score perturbs that axis's weights.
     n_draws : int

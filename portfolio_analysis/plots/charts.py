@@ -17,7 +17,7 @@ def _ax(ax, figsize=(7, 4)):
 def plot_completeness(data: pd.DataFrame, *, ax=None, threshold: float = 0.6):
     """Horizontal bars: share of clients with a value, per criterion or field.
 
-    ``data`` is :func:`portfolio_analysis.loading.completeness`'s frame (``label``, ``share``).
+    ``data`` is :func:`portfolio_analysis.load.portfolio.completeness`'s frame (``label``, ``share``).
     Bars under ``threshold`` are drawn in the warning colour.
     """
     ax = _ax(ax, figsize=(7, 0.32 * len(data) + 1.2))
@@ -155,7 +155,7 @@ def plot_contributions(contrib: pd.DataFrame, *, labels: dict | None = None, nam
                        ax=None, score: str = "total_score"):
     """Points each criterion adds to the score of a few clients, one bar group per client.
 
-    ``contrib`` is :func:`portfolio_analysis.scoring.contributions` restricted to the
+    ``contrib`` is :func:`portfolio_analysis.steps.scoring.contributions` restricted to the
     clients to show (``client_id`` plus one column per criterion and ``score``).
     Bars for each criterion sum to the client's score.
     """

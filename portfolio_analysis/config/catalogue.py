@@ -351,7 +351,7 @@ def _check_catalogue(raw: Mapping) -> None:
 
 
 def default_catalogue_path() -> Path:
-    return Path(str(resources.files("portfolio_analysis").joinpath("criteria.yaml")))
+    return Path(str(resources.files("portfolio_analysis.config").joinpath("criteria.yaml")))
 
 
 def read_yaml(path: str | Path) -> dict:

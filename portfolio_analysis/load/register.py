@@ -3,7 +3,7 @@
 :func:`load_clients` reads a register (CSV in any usual dialect, Excel, or a
 DataFrame already in memory), recognises its headers in English or French
 through the criteria catalogue, turns every cell into its canonical form and
-reports every problem at once in a :class:`~portfolio_analysis.validation.ValidationReport`.
+reports every problem at once in a :class:`~portfolio_analysis.load.validation.ValidationReport`.
 Loading is lenient: a bad cell becomes missing and the row stays; only a row
 without a usable client id (blank, or a duplicate of an earlier row) is
 rejected. Strict mode is the caller's: ``report.raise_if_errors()``.
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._io import Table, read_table
-from ._parsing import is_blank, parse_number
-from .catalogue import Catalogue, load_catalogue, normalise
-from .validation import PROBLEM_COLUMNS, DataValidationError, ValidationReport
+from portfolio_analysis.config.catalogue import Catalogue, load_catalogue, normalise
+from portfolio_analysis.load.cells import is_blank, parse_number
+from portfolio_analysis.load.files import Table, read_table
+from portfolio_analysis.load.validation import PROBLEM_COLUMNS, DataValidationError, ValidationReport
 
 __all__ = ["load_clients", "load_contacts", "contacts_from_register", "CONTACT_COLUMNS"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .validation import InputError
+from portfolio_analysis.load.validation import InputError
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 

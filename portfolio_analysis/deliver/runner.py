@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 MARKER = ".portfolio-analysis-output"
 PARAMETERS = (
     "clients", "invoices", "contacts", "config", "overrides", "mapping", "sheet",
@@ -65,8 +65,8 @@ def run_report(
     """Run every notebook and write the deliverable into ``out``; return the exit status."""
     import papermill as pm
 
-    from .loading import load_portfolio
-    from .validation import DataValidationError, InputError
+    from portfolio_analysis.load.portfolio import load_portfolio
+    from portfolio_analysis.load.validation import DataValidationError, InputError
 
     out = Path(out).resolve()
     _check_out(out, [clients, invoices, contacts, config])
@@ -129,7 +129,7 @@ def run_report(
             return 1
         print(f"{time.perf_counter() - t0:.1f} s", flush=True)
 
-    from .report import write_html_report
+    from portfolio_analysis.deliver.html import write_html_report
 
     title = ("Analyse du portefeuille clients — " if lang == "fr" else "Customer portfolio analysis — ") + company
     write_html_report([staging / "notebooks" / nb.name for nb in sequence], staging / "report.html",

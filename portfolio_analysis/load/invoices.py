@@ -53,10 +53,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._io import detect_encoding, detect_separator, read_table
-from ._parsing import parse_date, parse_number
-from .catalogue import load_catalogue, normalise
-from .validation import PROBLEM_COLUMNS, DataValidationError, InputError, ValidationReport
+from portfolio_analysis.config.catalogue import load_catalogue, normalise
+from portfolio_analysis.load.cells import parse_date, parse_number
+from portfolio_analysis.load.files import detect_encoding, detect_separator, read_table
+from portfolio_analysis.load.validation import (
+    PROBLEM_COLUMNS,
+    DataValidationError,
+    InputError,
+    ValidationReport,
+)
 
 __all__ = [
     "INVOICE_FIELDS",
@@ -390,7 +395,7 @@ def load_invoices(
     is a warning: the line is kept with no cost. Client ids are stripped text;
     ``17850.0`` (a numeric id read as a float) becomes ``17850``. The file's
     lines whose invoice columns are all empty are counted as blank, not
-    reported. Numbers are read as :func:`~portfolio_analysis._parsing.parse_number`
+    reported. Numbers are read as :func:`~portfolio_analysis.load.cells.parse_number`
     reads them (``1 234,56 €``), percentages refused; plain numbers and dates
     written exactly as a format writes them take a fast path, the rest the
     shared parsers. Without ``report`` the problems are not kept anywhere.

@@ -1,0 +1,1 @@
+"""Configuration: the criteria catalogue (``criteria.yaml``) and the overrides merged into it."""

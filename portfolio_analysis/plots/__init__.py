@@ -1,0 +1,1 @@
+"""Figures: functions that take data and ``ax=None``, draw, and return the Axes."""
