@@ -17,14 +17,18 @@ OUT         ?= reports/sample
 REPORT_LANG ?= en
 COMPANY     ?= the company
 
-.PHONY: help setup test unit nbval notebooks report lab sample lint bench clean
+# the notebooks run by nbval share one analysis through this cache (a fresh one per environment)
+export PORTFOLIO_ANALYSIS_CACHE := $(CURDIR)/$(VENV)/analysis-cache
+
+.PHONY: help setup test test-fast unit nbval notebooks i18n report lab sample lint bench clean
 
 help:
 	@echo "make report   run the analysis on the sample (or CLIENTS=... INVOICES=... OUT=...)"
 	@echo "make test     unit tests and nbval on every notebook"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make sample   regenerate the shipped sample portfolio in data/sample"
-	@echo "make notebooks  rebuild the notebooks from tools/notebook_sources, execute them on the sample, store outputs"
+	@echo "make test-fast  the unit tests without the notebooks and the end-to-end reports (the edit loop)"
+	@echo "make notebooks  sync each notebook with its .py source, execute them on the sample, store outputs"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make lint     ruff"
 
@@ -39,6 +43,9 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks portfolio_analysis --doctest-modules --nbval --nbval-current-env \
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow" -q -p no:cacheprovider
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -56,8 +63,13 @@ sample: $(STAMP)
 	$(BIN)/portfolio-analysis sample data/sample --n-clients 300 --seed 7
 
 notebooks: $(STAMP)
-	for src in tools/notebook_sources/nb[0-9][0-9].py; do $(BIN)/python $$src || exit 1; done
+	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 	$(BIN)/python tools/nbtools.py execute notebooks/[0-9][0-9]_*.ipynb
+
+# after a phrase was added or changed: merge the phrases in use into the French catalogue, list those without French
+i18n: $(STAMP)
+	$(BIN)/python -m portfolio_analysis.i18n.catalogue update
+	$(BIN)/python -m portfolio_analysis.i18n.catalogue missing
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
@@ -71,7 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_report.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check portfolio_analysis tests bench
+	$(BIN)/ruff check portfolio_analysis tests bench tools notebooks
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

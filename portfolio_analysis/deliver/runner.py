@@ -1,11 +1,12 @@
-"""Running the notebook sequence for one company and writing the deliverable.
+"""The report of one company: the analysis computed once, then every output written from it.
 
-The notebooks under ``notebooks/`` (``01_…`` to ``0N_…``) are executed in order
-with papermill, each in its own folder, with the same parameters. Everything is
-written into a staging folder beside ``--out`` and moved into place only when
-every notebook has run, so an interrupted or failed run never leaves a
-deliverable that looks complete; a failed run keeps its partly executed
-notebooks in ``<out>.failed`` for inspection.
+:func:`run_report` resolves the configuration, loads the files, runs the analysis once
+and saves it (``analysis/``), writes ``tables/``, ``summary.json`` and the Excel plan
+from it, then executes the notebooks under ``notebooks/`` — which only present that
+saved analysis — in one kernel, and joins them into ``report.html``. Everything is
+written into a staging folder beside ``--out`` and moved into place only when complete,
+so an interrupted or failed run never leaves a deliverable that looks complete; a
+failed run keeps its partly executed notebooks in ``<out>.failed`` for inspection.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 MARKER = ".portfolio-analysis-output"
 PARAMETERS = (
     "clients", "invoices", "contacts", "config", "overrides", "mapping", "sheet",
-    "company", "lang", "out_dir", "strict",
+    "company", "lang", "out_dir", "strict", "analysis_dir",
 )
 
 
 def notebook_sequence(folder: Path = NOTEBOOKS) -> list[Path]:
-    """The notebooks of the analysis, in order (``01_…``, ``02_…``, …)."""
+    """The notebooks of the analysis, in order (``00_…``, ``01_…``, …)."""
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("."))
 
 
@@ -47,6 +48,23 @@ def _check_out(out: Path, inputs: list) -> None:
         )
 
 
+def _ours(folder: Path) -> bool:
+    return (folder / MARKER).is_file()
+
+
+def _keep_failed(staging: Path, out: Path) -> Path:
+    """Move a failed run's staging folder to ``<out>.failed``; a folder there that this tool did not write stays."""
+    failed = out.with_name(out.name + ".failed")
+    n = 1
+    while failed.exists() and not _ours(failed):
+        n += 1
+        failed = out.with_name(f"{out.name}.failed-{n}")
+    if failed.exists():
+        shutil.rmtree(failed)
+    staging.rename(failed)
+    return failed
+
+
 def run_report(
     *,
     clients=None,
@@ -62,82 +80,87 @@ def run_report(
     strict=False,
     notebooks: list[Path] | None = None,
 ) -> int:
-    """Run every notebook and write the deliverable into ``out``; return the exit status."""
-    import papermill as pm
-
+    """Analyse once, write the deliverable into ``out``, and return the exit status."""
+    from portfolio_analysis.archive import run_analysis, save_analysis
+    from portfolio_analysis.config.catalogue import ConfigError
+    from portfolio_analysis.deliver.execute import NotebookFailed, NotebookSession
+    from portfolio_analysis.deliver.html import write_html_report
+    from portfolio_analysis.deliver.summary import headline, write_relationship_plan, write_summary_json
+    from portfolio_analysis.deliver.tables import write_tables
     from portfolio_analysis.load.portfolio import load_portfolio
     from portfolio_analysis.load.validation import DataValidationError, InputError
+    from portfolio_analysis.pipeline import resolve_config
 
     out = Path(out).resolve()
     _check_out(out, [clients, invoices, contacts, config])
     start = time.perf_counter()
-    # Load once here: a file that cannot be read stops the run before any notebook, with a clear message.
-    try:
-        pf = load_portfolio(
-            clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
-            mapping=mapping, sheet=sheet, strict=strict,
-        )
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except DataValidationError as exc:
-        print(f"error: the input cannot be used:\n{exc.report.to_text(max_rows=30)}", file=sys.stderr)
-        return 1
-    print(pf.report.to_text(max_rows=0), flush=True)
-
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    for sub in ("tables", "figures", "notebooks"):
-        (staging / sub).mkdir(parents=True)
-    params = {
-        "clients": _abs(clients), "invoices": _abs(invoices), "contacts": _abs(contacts),
-        "config": _abs(config), "overrides": list(overrides or []), "mapping": dict(mapping or {}),
-        "sheet": sheet, "company": company, "lang": lang, "out_dir": str(staging), "strict": strict,
-    }
     sequence = notebooks or notebook_sequence()
-    # the executive summary (00_…) comes first in the report but runs last, on everything else
-    run_order = [nb for nb in sequence if not nb.name.startswith("00_")] + [
-        nb for nb in sequence if nb.name.startswith("00_")]
-    for i, nb in enumerate(run_order, 1):
-        declared = set(pm.inspect_notebook(str(nb)))
-        missing = [p for p in PARAMETERS if p not in declared]
-        if missing:
-            print(f"error: {nb.name} does not declare the parameters {missing}", file=sys.stderr)
-            return 1
-        target = staging / "notebooks" / nb.name
-        t0 = time.perf_counter()
-        print(f"[{i}/{len(sequence)}] {nb.stem} ...", end=" ", flush=True)
+    session = NotebookSession(cwd=sequence[0].parent)  # its kernel starts and imports while we compute
+    staging = None
+    try:
         try:
-            pm.execute_notebook(
-                str(nb), str(target), parameters=params, cwd=str(nb.parent),
-                kernel_name="python3", progress_bar=False, log_output=False,
-                # the kernel's own start-up notices are not the user's business
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            )
-        except pm.PapermillExecutionError as exc:
-            failed = out.with_name(out.name + ".failed")
-            if failed.exists():
-                shutil.rmtree(failed)
-            staging.rename(failed)
-            print("failed", flush=True)
-            print(
-                f"error: notebook {nb.name}, cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}\n"
-                f"the partly executed notebook is kept in {failed / 'notebooks' / nb.name}",
-                file=sys.stderr,
-            )
+            cat = resolve_config(config, overrides=overrides)
+        except ConfigError as exc:
+            print(f"error in the configuration:\n{exc}", file=sys.stderr)
+            return 2
+        try:
+            pf = load_portfolio(clients, invoices=invoices, contacts=contacts, catalogue=cat,
+                                mapping=dict(mapping or {}), sheet=sheet, strict=strict)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except DataValidationError as exc:
+            print(f"error: the input cannot be used:\n{exc.report.to_text(max_rows=30)}", file=sys.stderr)
             return 1
-        print(f"{time.perf_counter() - t0:.1f} s", flush=True)
+        print(pf.report.to_text(max_rows=0), flush=True)
 
-    from portfolio_analysis.deliver.html import write_html_report
+        t0 = time.perf_counter()
+        analysis = run_analysis(clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
+                                mapping=mapping, sheet=sheet, strict=strict, lang=lang, portfolio=pf)
+        print(f"analysis of {len(analysis.clients):,} clients ... {time.perf_counter() - t0:.1f} s", flush=True)
 
-    title = ("Analyse du portefeuille clients — " if lang == "fr" else "Customer portfolio analysis — ") + company
-    write_html_report([staging / "notebooks" / nb.name for nb in sequence], staging / "report.html",
-                      title=title, lang=lang)
-    (staging / MARKER).write_text("written by portfolio-analysis report\n", encoding="utf-8")
-    _swap_into_place(staging, out)
-    print(f"wrote {out} in {time.perf_counter() - start:.1f} s")
-    return 0
+        staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        for sub in ("tables", "figures", "notebooks"):
+            (staging / sub).mkdir(parents=True)
+        (staging / MARKER).write_text("written by portfolio-analysis report\n", encoding="utf-8")
+        save_analysis(analysis, staging / "analysis")
+        write_tables(analysis, staging / "tables")
+        write_summary_json(headline(analysis), staging)
+        write_relationship_plan(analysis, staging / "relationship_plan.xlsx", company=company, lang=lang)
+
+        params = {
+            "clients": _abs(clients), "invoices": _abs(invoices), "contacts": _abs(contacts),
+            "config": _abs(config), "overrides": list(overrides or []), "mapping": dict(mapping or {}),
+            "sheet": sheet, "company": company, "lang": lang, "out_dir": str(staging), "strict": strict,
+            "analysis_dir": str(staging / "analysis"),
+        }
+        for i, nb in enumerate(sequence, 1):
+            t0 = time.perf_counter()
+            print(f"[{i}/{len(sequence)}] {nb.stem} ...", end=" ", flush=True)
+            try:
+                session.run(nb, staging / "notebooks" / nb.name, params)
+            except NotebookFailed as exc:
+                failed = _keep_failed(staging, out)
+                staging = None
+                print("failed", flush=True)
+                print(f"error: {exc}\nthe partly executed notebook is kept in {failed / 'notebooks' / nb.name}",
+                      file=sys.stderr)
+                return 1
+            print(f"{time.perf_counter() - t0:.1f} s", flush=True)
+
+        title = ("Analyse du portefeuille clients — " if lang == "fr" else "Customer portfolio analysis — ") + company
+        write_html_report([staging / "notebooks" / nb.name for nb in sequence], staging / "report.html",
+                          title=title, lang=lang)
+        _swap_into_place(staging, out)
+        staging = None
+        print(f"wrote {out} in {time.perf_counter() - start:.1f} s")
+        return 0
+    finally:
+        session.close()
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:

@@ -1,122 +1,32 @@
-"""The whole analysis in one call, its headline figures, and the deliverable files.
+"""The headline figures of an analysis, ``summary.json`` and the Excel relationship plan.
 
-:func:`analyse` runs every step on a loaded portfolio with the same settings the
-notebooks use, so that ``summary.json`` and ``relationship_plan.xlsx`` agree with
-the tables the notebooks write. :func:`headline` gives the figures of the
-executive summary; :func:`write_summary_json` and :func:`write_relationship_plan`
-write them.
+Everything here reads one :class:`~portfolio_analysis.pipeline.Analysis`, the same the
+notebooks present: :func:`headline` gives the figures of the executive summary,
+:func:`write_summary_json` and :func:`write_relationship_plan` write them.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from portfolio_analysis.deliver.workbook import write_workbook
-from portfolio_analysis.load.portfolio import Portfolio, quality_summary
-from portfolio_analysis.steps import actions as _actions
-from portfolio_analysis.steps import concentration, profiles, retention, scoring, segmentation
-from portfolio_analysis.steps.concentration import NoProfitError
+from portfolio_analysis.pipeline import Analysis, _plain
 
 ACTIONS = ("develop", "maintain", "fix", "end")
 
 
-@dataclass
-class Analysis:
-    """Every table of the analysis of one portfolio, keyed by ``client_id``."""
-
-    portfolio: Portfolio
-    scores: pd.DataFrame
-    profit: pd.DataFrame
-    whale: Any  # concentration.WhaleCurve, or None when the total profit is not positive
-    whale_error: str | None
-    concentration: dict
-    segments: pd.DataFrame
-    segment_profiles: pd.DataFrame
-    decided: pd.DataFrame
-    plan: pd.DataFrame
-    lifetime_values: pd.DataFrame
-    scenarios: pd.DataFrame
-    assumptions: dict
-    coverage: pd.DataFrame
-    owners: pd.DataFrame
-
-
-def analyse(portfolio: Portfolio, *, weights: dict | None = None, random_state: int = 0, lang: str = "en") -> Analysis:
-    """Run scoring, segmentation, profit concentration, actions and retention on ``portfolio``.
-
-    ``lang`` is the language of the texts (reasons, levers); the codes (``action``) stay English.
-    """
-    cat = portfolio.catalogue
-    register = portfolio.clients
-    w = weights or None
-    scores = scoring.score_clients(register, catalogue=cat, weights=w)
-    profit = concentration.client_profit(register, catalogue=cat)
-    try:
-        whale, whale_error = concentration.whale_curve(profit), None
-    except NoProfitError as exc:  # a portfolio that loses money overall still gets its report
-        whale, whale_error = None, str(exc)
-    segmenter = segmentation.Segmenter(catalogue=cat, random_state=random_state).fit(register)
-    seg_profiles = segmentation.segment_profiles(register, segmenter.labels_, scores, catalogue=cat, lang=lang)
-    segments = segmentation.segment_table(register, segmenter, scores=scores, catalogue=cat, lang=lang)
-    decided = _actions.decide_actions(register, scores, profit=profit, catalogue=cat, weights=w, lang=lang)
-    assumptions = retention.retention_assumptions(catalogue=cat)
-    values = retention.client_lifetime_values(register, profit, catalogue=cat)
-    plan = _actions.relationship_plan(decided, register, profit=profit, segments=segments, catalogue=cat, lang=lang)
-    end_ids = decided.loc[decided["action"] == "end", "client_id"].tolist()
-    scenarios = retention.retention_scenarios(register, profit, end_ids=end_ids, catalogue=cat)
-    kp = cat.settings.get("profiles", {}).get("key_person_share", profiles.DEFAULTS["key_person_share"])
-    return Analysis(
-        portfolio=portfolio,
-        scores=scores,
-        profit=profit,
-        whale=whale,
-        whale_error=whale_error,
-        concentration=concentration.concentration_summary(register, catalogue=cat),
-        segments=segments,
-        segment_profiles=seg_profiles.assign(name=seg_profiles.index.map(
-            segments.drop_duplicates("segment").set_index("segment")["segment_name"])).reset_index(),
-        decided=decided,
-        plan=plan,
-        lifetime_values=values,
-        scenarios=scenarios,
-        assumptions=assumptions,
-        coverage=profiles.relationship_coverage(register, portfolio.contacts),
-        owners=profiles.owner_spread(register, key_person_share=kp),
-    )
-
-
-def _plain(value):
-    """JSON-ready: numpy scalars to Python, NaN to None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
 def headline(analysis: Analysis) -> dict:
     """The headline figures (the keys of ``summary.json``)."""
-    q = quality_summary(analysis.portfolio)
-    c = analysis.concentration
-    w = analysis.whale.summary() if analysis.whale is not None else {}
-    counts = analysis.decided["action"].value_counts()
-    top_n = [int(k.split("_")[1]) for k in c if k.startswith("top_") and k.endswith("_pct")]
-    scen = analysis.scenarios.set_index("scenario")
+    f = analysis.facts
+    q, c, w = f["quality"], f["concentration"], f["whale"] or {}
+    counts = analysis.actions["action"].value_counts()
+    scen = analysis.retention_scenarios.set_index("scenario")
+    profit = analysis.profit["profit"]
+    segments = analysis.segments.drop_duplicates("segment").set_index("segment")["segment_name"].sort_index()
+    owners = analysis.owner_spread
     out = {
         "n_clients": q["n_clients"],
         "rows_read": q["rows_read"],
@@ -127,33 +37,33 @@ def headline(analysis: Analysis) -> dict:
         "n_warnings": q["n_warnings"],
         "total_billing": c["total_billing"],
         # the sum of the known profits, also when it is not positive; None when no client has one
-        "total_profit": float(analysis.profit["profit"].sum()) if analysis.profit["profit"].notna().any() else None,
+        "total_profit": float(profit.sum()) if profit.notna().any() else None,
         "whale_peak_pct": w.get("peak_pct"),
         "clients_at_peak_pct": w.get("clients_at_peak_pct"),
         "loss_making_clients": w.get("n_loss_making"),
         "loss_tail_cost_pct": w.get("loss_tail_cost_pct"),
         "profit_is_estimated": bool(analysis.profit["profit_is_estimated"].any()),
-        "whale_curve_note": analysis.whale_error,
+        "whale_curve_note": (f["whale_error"] or {}).get("reason"),
         "gini_billing": c["gini"],
         "hhi_billing": c["hhi"],
         "equivalent_number_of_clients": c["equivalent_number"],
-        "top_clients_share_pct": {str(n): c[f"top_{n}_pct"] for n in sorted(top_n)},
+        "top_clients_share_pct": {k.split("_")[1]: v for k, v in c.items() if k.startswith("top_") and k.endswith("_pct")},
         "clients_at_or_over_10pct": c["major_customer_ids"],
         "abc_counts": c["abc_counts"],
         "n_segments": int(analysis.segments["segment"].nunique()),
-        "segments": analysis.segments.drop_duplicates("segment").set_index("segment")["segment_name"]
-        .sort_index().to_dict(),
+        "segments": {str(k): v for k, v in segments.items()},
         "actions": {a: int(counts.get(a, 0)) for a in ACTIONS},
-        "strategic_keeps": int(analysis.decided["strategic_keep"].sum()),
+        "strategic_keeps": int(analysis.actions["strategic_keep"].sum()),
         "insufficient_data_clients": int(analysis.scores["insufficient_data"].sum()),
-        "fragile_relationships": int(analysis.coverage["fragile"].sum()),
-        "key_person_risks": analysis.owners.loc[analysis.owners["key_person_risk"], "owner"].tolist(),
-        "annual_retention": analysis.assumptions["annual_retention"],
-        "portfolio_value": retention.portfolio_value(analysis.lifetime_values),
+        "fragile_relationships": int(analysis.relationship_coverage["fragile"].sum()),
+        "key_person_risks": owners.loc[owners["key_person_risk"], "owner"].tolist(),
+        "annual_retention": f["retention"]["annual_retention"],
+        "portfolio_value": f["retention"]["portfolio_value"],
         "retention_plus_value_change": scen.loc["retention_plus", "value_change"] if "retention_plus" in scen.index
         else None,
         "end_clients_profit_change": scen.loc["end_clients", "profit_change"] if "end_clients" in scen.index
         else None,
+        "lang": analysis.lang,
     }
     return _plain(out)
 
@@ -193,7 +103,7 @@ _HEADERS_FR = {
 def plan_table(analysis: Analysis) -> pd.DataFrame:
     """The relationship plan with the scores: one row per client, by priority."""
     cols = ["client_id", "value_score", "relationship_score", "total_score", "coverage"]
-    plan = analysis.plan.merge(analysis.scores[cols], on="client_id", how="left")
+    plan = analysis.relationship_plan.merge(analysis.scores[cols], on="client_id", how="left")
     plan["name"] = plan["name"].astype("object").where(plan["name"].notna(), plan["client_id"])  # invoices-only clients
     keep = ["priority", "client_id", "name", "action", "segment", "owner", "value_score", "relationship_score",
             "total_score", "coverage", "value_at_stake", "reasons", "levers", "quadrant_label",
@@ -244,10 +154,10 @@ def write_relationship_plan(analysis: Analysis, path, *, company: str = "the com
                 "relationship_score", "total_score"]
     profiles = analysis.segment_profiles
     sheets[names["segments"]] = profiles[[c for c in seg_cols if c in profiles.columns]]
-    if analysis.whale is not None:
-        curve = analysis.whale.curve
+    if len(analysis.whale_curve):
+        curve = analysis.whale_curve
         sheets[names["whale"]] = curve[["rank", "client_id", "profit", "cum_profit_pct", "cum_clients_pct"]]
-    problems = analysis.portfolio.report.problems
+    problems = analysis.validation_problems
     sheets[names["problems"]] = problems.assign(row=problems["row"].astype("float64"))
     notes = {}
     if figures["profit_is_estimated"]:

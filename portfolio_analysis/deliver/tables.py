@@ -1,6 +1,7 @@
 """Writing tables and figures into the deliverable folder, safely.
 
-Every notebook saves what it computed through these two functions; with
+The report writes every table of the analysis with :func:`write_tables`; a notebook saves its
+figures with :func:`save_figure`. With
 ``out_dir=None`` (an analyst running a notebook by hand, or nbval) nothing is
 written. Text cells that a spreadsheet would run as a formula (starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) are prefixed with ``'``
@@ -52,3 +53,17 @@ def save_figure(fig, out_dir, name: str, *, dpi: int = 150) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return path
+
+
+def write_tables(analysis, folder) -> list[Path]:
+    """Write every table of ``analysis`` as ``folder/<name>.csv`` (formulas defused); return the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in analysis.tables.items():
+        if df.shape[1] == 0:  # a step with nothing to show for this portfolio (e.g. no whale curve)
+            continue
+        path = folder / f"{name}.csv"
+        defuse_formulas(df).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        paths.append(path)
+    return paths

@@ -20,18 +20,10 @@ from __future__ import annotations
 import functools
 import math
 
-LANGS = ("en", "fr")
+from portfolio_analysis.i18n.language import LANGS, N_, check_lang, language  # noqa: F401 - the package's API
 
-ACTION_NAMES = {
-    "en": {"develop": "develop", "maintain": "maintain", "fix": "fix", "end": "end"},
-    "fr": {"develop": "développer", "maintain": "maintenir", "fix": "redresser", "end": "mettre fin"},
-}
-
-
-def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
-    return lang
+#: The four actions, as the report names them (translated through the catalogue).
+ACTION_NAMES = {"develop": N_("develop"), "maintain": N_("maintain"), "fix": N_("fix"), "end": N_("end")}
 
 
 def tr(lang: str, *, en: str, fr: str) -> str:
@@ -51,7 +43,7 @@ def plural(n, one: str, many: str, lang: str = "en") -> str:
 
 def action_name(action: str, lang: str = "en") -> str:
     """develop / maintain / fix / end in the report's language."""
-    return ACTION_NAMES[check_lang(lang)].get(action, action)
+    return language(lang).gettext(ACTION_NAMES[action]) if action in ACTION_NAMES else action
 
 
 def numbers(lang: str = "en"):

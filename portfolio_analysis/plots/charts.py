@@ -132,18 +132,18 @@ def plot_owner_spread(data: pd.DataFrame, *, ax=None, top: int = 15):
     return ax
 
 
-def plot_monthly_billing(matrix: pd.DataFrame, projection_total: float | None = None, seasonal=None, *, ax=None):
-    """The portfolio's monthly billing and, dashed, the projected next 12 months."""
+def plot_monthly_billing(monthly: pd.DataFrame, *, ax=None):
+    """The portfolio's monthly billing and, dashed, the projected next 12 months.
+
+    ``monthly`` is :func:`~portfolio_analysis.steps.financials.portfolio_monthly`'s table
+    (``month``, ``billed``, ``projected``).
+    """
     ax = _ax(ax, figsize=(8, 3.5))
-    total = matrix.sum(axis=0)
-    x = total.index.to_timestamp()
-    ax.plot(x, total.to_numpy(), color=PALETTE["neutral"], label="billed")
-    if projection_total is not None and seasonal is not None and len(total):
-        last = total.index[-1]
-        future = [last + h for h in range(1, 13)]
-        shape = seasonal.loc[[p.month for p in future]].to_numpy()
-        ax.plot([p.to_timestamp() for p in future], projection_total * shape / shape.sum(),
-                color=PALETTE["good"], linestyle="--", label="projected")
+    billed = monthly.dropna(subset=["billed"])
+    ax.plot(billed["month"], billed["billed"], color=PALETTE["neutral"], label="billed")
+    ahead = monthly.dropna(subset=["projected"])
+    if len(ahead):
+        ax.plot(ahead["month"], ahead["projected"], color=PALETTE["good"], linestyle="--", label="projected")
     ax.set_ylabel("billing per month")
     ax.legend(frameon=False)
     ax.set_title("Monthly billing of the portfolio", loc="left")

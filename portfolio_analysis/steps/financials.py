@@ -221,6 +221,36 @@ def project_billing(
     return Projection(pd.concat(rows, ignore_index=True), seasonal)
 
 
+def portfolio_monthly(by_month: pd.DataFrame | None, projection: Projection | None = None) -> pd.DataFrame:
+    """The portfolio's billing per month and, after it, the projected next 12 months.
+
+    Returns ``month`` (Timestamp, first day), ``billed`` (NaN on projected months) and
+    ``projected`` (the projection's total spread over the 12 months by the seasonal
+    indices; NaN on billed months). Empty without monthly history.
+
+    >>> by_month = pd.DataFrame({"client_id": ["A", "A"], "billing": [10.0, 20.0],
+    ...                          "month": pd.to_datetime(["2024-01-01", "2024-02-01"])})
+    >>> m = portfolio_monthly(by_month, Projection(pd.DataFrame({"projection_12m": [120.0]}),
+    ...                                            pd.Series(1.0, index=range(1, 13))))
+    >>> len(m), float(m["billed"].sum()), float(m["projected"].sum()), str(m["month"].iloc[2].date())
+    (14, 30.0, 120.0, '2024-03-01')
+    """
+    columns = {"month": pd.Series(dtype="datetime64[ns]"), "billed": pd.Series(dtype="float64"),
+               "projected": pd.Series(dtype="float64")}
+    if by_month is None or by_month.empty:
+        return pd.DataFrame(columns)
+    total = monthly_matrix(by_month).sum(axis=0)
+    billed = pd.DataFrame({"month": total.index.to_timestamp(), "billed": total.to_numpy(dtype=float),
+                           "projected": np.nan})
+    if projection is None or projection.table.empty:
+        return billed
+    future = [total.index[-1] + h for h in range(1, 13)]
+    shape = projection.seasonal.loc[[p.month for p in future]].to_numpy(dtype=float)
+    projected = float(projection.table["projection_12m"].sum()) * shape / shape.sum()
+    ahead = pd.DataFrame({"month": [p.to_timestamp() for p in future], "billed": np.nan, "projected": projected})
+    return pd.concat([billed, ahead], ignore_index=True)
+
+
 def backtest_projection(by_month: pd.DataFrame, **kwargs) -> dict:
     """Hide the last 12 months, project them from the months before, compare with what was billed.
 

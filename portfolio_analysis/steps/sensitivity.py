@@ -229,8 +229,8 @@ def plot_rank_intervals(result: SensitivityResult, *, ax=None, top: int | None =
 
     Parameters
     ----------
-    result : SensitivityResult
-        From :func:`weight_sensitivity`.
+    result : SensitivityResult or DataFrame
+        From :func:`weight_sensitivity`, or its ``ranks`` table.
     ax : matplotlib Axes, optional
         Drawn on; a new figure sized to the number of clients otherwise.
     top : int or None
@@ -242,7 +242,7 @@ def plot_rank_intervals(result: SensitivityResult, *, ax=None, top: int | None =
     """
     import matplotlib.pyplot as plt
 
-    ranks = result.ranks.dropna(subset=["base_rank"])
+    ranks = getattr(result, "ranks", result).dropna(subset=["base_rank"])  # a result or its ranks table
     ranks = ranks.sort_values(["base_rank", "median_rank"], kind="stable")
     if top is not None:
         ranks = ranks.head(top)
@@ -275,6 +275,6 @@ def plot_rank_intervals(result: SensitivityResult, *, ax=None, top: int | None =
     ax.set_yticks(y, labels=list(labels))
     ax.set_ylim(len(ranks) - 0.5, -0.5)  # best at the top
     ax.set_xlabel("rank (1 = best)")
-    ax.set_title(f"Rank under {result.n_draws} weight draws ({result.score})")
+    ax.set_title("Rank of each client under other weights", loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax
