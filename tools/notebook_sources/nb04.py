@@ -50,6 +50,7 @@ from portfolio_analysis.load import portfolio as loading
 from portfolio_analysis.steps import scoring
 
 from portfolio_analysis.steps import segmentation
+from portfolio_analysis.plots import segments as segment_plots
 from portfolio_analysis.i18n import numbers, table, tr, translate_figure
 from portfolio_analysis.deliver.tables import save_figure, save_table
 
@@ -117,14 +118,15 @@ table(groups, lang,
 ("md-en", "## The groups"),
 ("md-fr", "## Les groupes"),
 ("code", """
-segmentation.plot_segment_map(register, labels, names=names, catalogue=cat, criteria=criteria,
-                              random_state=random_state)
+segment_points = segmentation.segment_map(register, labels, catalogue=cat, criteria=criteria,
+                                          random_state=random_state)
+segment_plots.plot_segment_map(segment_points, names=names, n_clients=len(register))
 translate_figure(plt.gcf(), lang)
 save_figure(plt.gcf(), out_dir, "segment_map")
 plt.show()
 """),
 ("code", """
-segmentation.plot_segment_profiles(profiles, names=names, catalogue=cat, lang=lang)
+segment_plots.plot_segment_profiles(profiles, names=names, catalogue=cat, lang=lang)
 translate_figure(plt.gcf(), lang)
 save_figure(plt.gcf(), out_dir, "segment_profiles")
 plt.show()
@@ -186,7 +188,8 @@ table(shown, lang,
 """),
 ("code", """
 if len(register) <= 300:
-    segmentation.plot_dendrogram(register, n_clusters=segmenter.n_clusters_, catalogue=cat, criteria=criteria)
+    tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=criteria)
+    segment_plots.plot_dendrogram(tree.linkage, leaves=tree.leaves, n_clusters=segmenter.n_clusters_)
     translate_figure(plt.gcf(), lang)
     save_figure(plt.gcf(), out_dir, "dendrogram")
     plt.show()

@@ -20,8 +20,9 @@ The steps, in the order of the notebook, each in its module:
    :func:`name_segments`, :func:`segment_table`; per client,
    :func:`client_differences` (how it differs from its group's medoid) and
    :func:`nearest_peers`.
-5. **Pictures** — :func:`plot_segment_map`, :func:`plot_dendrogram`,
-   :func:`plot_segment_profiles`.
+5. **Pictures, computed** (:mod:`.layout`) — :func:`segment_map` (each client's place
+   on a 2-D map) and :func:`dendrogram_linkage` (the merges of the tree), tables that
+   :mod:`portfolio_analysis.plots.segments` draws; nothing here draws.
 
 Weights default to the catalogue's; a criterion that feeds no score
 (``service_needs``, ``business_type``) weighs :data:`DESCRIPTIVE_WEIGHT` (1).
@@ -41,11 +42,6 @@ from portfolio_analysis.steps.segmentation._gower import (
     encode_features,
     gower_distances,
 )
-from portfolio_analysis.steps.segmentation._pictures import (
-    plot_dendrogram,
-    plot_segment_map,
-    plot_segment_profiles,
-)
 from portfolio_analysis.steps.segmentation.cluster import Segmenter
 from portfolio_analysis.steps.segmentation.describe import (
     client_differences,
@@ -54,6 +50,7 @@ from portfolio_analysis.steps.segmentation.describe import (
     segment_profiles,
     segment_table,
 )
+from portfolio_analysis.steps.segmentation.layout import DendrogramTables, dendrogram_linkage, segment_map
 from portfolio_analysis.steps.segmentation.stability import (
     JACCARD_THRESHOLDS,
     StabilityReport,
@@ -65,17 +62,17 @@ from portfolio_analysis.steps.segmentation.stability import (
 __all__ = [
     "DESCRIPTIVE_WEIGHT",
     "JACCARD_THRESHOLDS",
+    "DendrogramTables",
     "EncodedClients",
     "Segmenter",
     "StabilityReport",
     "client_differences",
+    "dendrogram_linkage",
     "encode_features",
     "gower_distances",
     "name_segments",
     "nearest_peers",
-    "plot_dendrogram",
-    "plot_segment_map",
-    "plot_segment_profiles",
+    "segment_map",
     "segment_profiles",
     "segment_stability",
     "segment_table",

@@ -1,0 +1,149 @@
+"""Tests of portfolio_analysis.plots: each function draws the table it is given, on the Axes given.
+
+The tables are hand-made, so that what must be on the figure is known; the tests read the
+returned Axes (points, bars, lines, texts), not pixels.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.colors as mcolors  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from portfolio_analysis.plots import palette  # noqa: E402
+from portfolio_analysis.plots.segments import (  # noqa: E402
+    plot_dendrogram,
+    plot_segment_map,
+    plot_segment_profiles,
+)
+
+PLOTS = Path(__file__).resolve().parents[1] / "portfolio_analysis" / "plots"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# -- palette --------------------------------------------------------------------------------------
+def test_action_colours_are_in_the_palette():
+    assert list(palette.ACTION_COLOURS) == ["develop", "maintain", "fix", "end"]
+    assert all(mcolors.is_color_like(c) for c in palette.ACTION_COLOURS.values())
+    # a colour keeps its meaning: develop is good, end is bad
+    assert palette.ACTION_COLOURS["develop"] == palette.STATUS["good"]
+    assert palette.ACTION_COLOURS["end"] == palette.STATUS["bad"]
+
+
+def test_group_colours():
+    assert len(palette.group_colours(4)) == 4 and len(set(palette.group_colours(10))) == 10
+    assert len(set(palette.group_colours(12))) == 12  # tab20 above ten groups
+    assert palette.series_colours(21)[20] == palette.series_colours(21)[0]
+
+
+@pytest.mark.parametrize("module", ["segments.py", "concentration.py", "sensitivity.py", "validation.py",
+                                    "profiles.py", "scoring.py"])
+def test_plot_modules_take_their_colours_from_the_palette(module):
+    path = PLOTS / module
+    if not path.exists():
+        pytest.skip(f"no plots/{module}")
+    source = path.read_text(encoding="utf-8")
+    assert not re.findall(r"#[0-9A-Fa-f]{6}\b", source), "a colour written in a plot module: put it in palette.py"
+    assert "colormaps[" not in source and "get_cmap(" not in source
+
+
+# -- segments -------------------------------------------------------------------------------------
+MAP = pd.DataFrame({
+    "client_id": ["A", "B", "C", "D"],
+    "x": [0.0, 0.1, 1.0, 1.2],
+    "y": [0.0, -0.1, 0.5, 0.4],
+    "segment": [1, 1, 2, 2],
+})
+
+
+def test_segment_map_draws_the_points_given():
+    fig, ax = plt.subplots()
+    assert plot_segment_map(MAP, names={1: "Partners"}, ax=ax) is ax
+    assert len(ax.collections) == 2
+    assert ax.collections[0].get_offsets().tolist() == [[0.0, 0.0], [0.1, -0.1]]
+    assert ax.collections[1].get_offsets().tolist() == [[1.0, 0.5], [1.2, 0.4]]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1: Partners", "group 2"]
+    assert "sampled" not in ax.get_title(loc="left")
+    ax = plot_segment_map(MAP, n_clients=10)
+    assert ax.get_title(loc="left").endswith("(4 of 10 clients, sampled)")
+
+
+def test_segment_map_other_columns():
+    data = MAP.rename(columns={"x": "dim1", "y": "dim2", "segment": "group"})
+    ax = plot_segment_map(data, x="dim1", y="dim2", hue="group")
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 4
+
+
+# the tree of A, B (merged at 0), C (at 1/3) and D (at 8/9)
+LINKAGE = pd.DataFrame({"left": [0, 2, 3], "right": [1, 4, 5], "height": [0.0, 1 / 3, 8 / 9], "size": [2, 3, 4]})
+LEAVES = pd.DataFrame({"leaf": [0, 1, 2, 3], "client_id": list("ABCD"), "label": ["Alpha", "Beta", "Gamma", "Delta"]})
+
+
+def test_dendrogram_draws_the_merges_given():
+    fig, ax = plt.subplots()
+    assert plot_dendrogram(LINKAGE, leaves=LEAVES, ax=ax) is ax
+    # D joins last, at the top of the tree
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Delta", "Gamma", "Alpha", "Beta"]
+    tops = sorted({round(y, 9) for line in ax.collections for path in line.get_paths()
+                   for y in path.vertices[:, 1]})
+    assert tops == pytest.approx([0.0, 1 / 3, 8 / 9])
+    # the leaves in a shuffled table, or as a list in leaf order
+    ax = plot_dendrogram(LINKAGE, leaves=LEAVES.iloc[::-1])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Delta", "Gamma", "Alpha", "Beta"]
+    ax = plot_dendrogram(LINKAGE, leaves=["a", "b", "c", "d"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["d", "c", "a", "b"]
+    with pytest.raises(ValueError, match="3 labels for a tree of 4 clients"):
+        plot_dendrogram(LINKAGE, leaves=["a", "b", "c"])
+
+
+def test_dendrogram_colours_the_groups_and_truncates():
+    # cut into 2 groups: halfway between 1/3 and 8/9; the last merge is above the cut
+    ax = plot_dendrogram(LINKAGE, leaves=LEAVES, n_clusters=2)
+    colours = [mcolors.to_hex(c.get_colors()[0]) for c in ax.collections]
+    assert mcolors.to_hex(palette.ABOVE_CUT) in colours
+    assert len(set(colours)) >= 2
+    # the last two branches only: D alone (its leaf number), and A, B, C (their count)
+    ax = plot_dendrogram(LINKAGE, leaves=LEAVES, max_leaves=2)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["3", "(3)"]
+
+
+def test_segment_profiles_draws_the_means_given():
+    profiles = pd.DataFrame(
+        {
+            "n_clients": [3, 2],
+            "profitability": ["high", "low"],
+            "profitability_label": ["High", "Low"],
+            "profitability_pct": [100.0, 50.0],
+            "profitability_mean": [1.0, 0.25],
+        },
+        index=pd.Index([1, 2], name="segment"),
+    )
+    fig, ax = plt.subplots()
+    assert plot_segment_profiles(profiles, names={1: "Profitable"}, ax=ax) is ax
+    assert ax.images[0].get_array().tolist() == [[1.0], [0.25]]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1: Profitable", "group 2"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Profitability"]
+    assert [t.get_text() for t in ax.texts] == ["High\n100 %", "Low\n50 %"]
+    with pytest.raises(ValueError, match="no ordinal or numeric criterion"):
+        plot_segment_profiles(profiles.drop(columns="profitability_mean"))
+
+
+def test_plots_make_their_own_figure_when_not_given_an_axes():
+    before = plt.get_fignums()
+    ax = plot_segment_map(MAP)
+    assert ax.figure.number not in before
+    assert np.isfinite(ax.get_xlim()).all()
