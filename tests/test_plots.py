@@ -7,6 +7,8 @@ returned Axes (points, bars, lines, texts), not pixels.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -20,11 +22,13 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from portfolio_analysis.plots import palette  # noqa: E402
+from portfolio_analysis.plots.concentration import plot_lorenz, plot_whale_curve  # noqa: E402
 from portfolio_analysis.plots.segments import (  # noqa: E402
     plot_dendrogram,
     plot_segment_map,
     plot_segment_profiles,
 )
+from portfolio_analysis.plots.sensitivity import plot_rank_intervals  # noqa: E402
 
 PLOTS = Path(__file__).resolve().parents[1] / "portfolio_analysis" / "plots"
 
@@ -59,6 +63,14 @@ def test_plot_modules_take_their_colours_from_the_palette(module):
     source = path.read_text(encoding="utf-8")
     assert not re.findall(r"#[0-9A-Fa-f]{6}\b", source), "a colour written in a plot module: put it in palette.py"
     assert "colormaps[" not in source and "get_cmap(" not in source
+
+
+def test_the_steps_draw_nothing():
+    # the steps whose figures moved here compute tables only: importing them loads no matplotlib
+    code = ("import sys; import portfolio_analysis.steps.segmentation, portfolio_analysis.steps.concentration, "
+            "portfolio_analysis.steps.sensitivity; print(any(m.startswith('matplotlib') for m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 # -- segments -------------------------------------------------------------------------------------
@@ -147,3 +159,64 @@ def test_plots_make_their_own_figure_when_not_given_an_axes():
     ax = plot_segment_map(MAP)
     assert ax.figure.number not in before
     assert np.isfinite(ax.get_xlim()).all()
+
+
+# -- concentration --------------------------------------------------------------------------------
+# billing 50, 30, 15, 5: cumulative 50, 80, 95, 100 % of billing at 25, 50, 75, 100 % of clients;
+# Gini = sum |xi - xj| / (2 n^2 mean) = 300 / (2 * 16 * 25) = 0.375
+LORENZ = pd.DataFrame({
+    "client_id": list("abcd"),
+    "billing": [50.0, 30.0, 15.0, 5.0],
+    "cum_billing_pct": [50.0, 80.0, 95.0, 100.0],
+    "cum_clients_pct": [25.0, 50.0, 75.0, 100.0],
+})
+
+
+def test_lorenz_draws_the_curve_and_the_gini_given():
+    fig, ax = plt.subplots()
+    assert plot_lorenz(LORENZ, gini=0.375, ax=ax) is ax
+    assert list(ax.get_lines()[0].get_xdata()) == [0, 25, 50, 75, 100]
+    assert list(ax.get_lines()[0].get_ydata()) == [0, 50, 80, 95, 100]
+    assert ax.get_legend().get_texts()[0].get_text() == "billing (Gini 0.38)"
+    ax = plot_lorenz(LORENZ, cutoffs=(70, 90))
+    assert ax.get_legend().get_texts()[0].get_text() == "billing"
+    assert [t.get_text() for t in ax.texts] == ["A up to 70 %", "B up to 90 %"]
+    with pytest.raises(ValueError, match="two cut-offs"):
+        plot_lorenz(LORENZ, cutoffs=(95, 80))
+
+
+def test_whale_curve_from_its_table():
+    # profits 60, 50, -10: cumulative 60, 110, 100 % of the profit of 100
+    table = pd.DataFrame({
+        "client_id": list("abc"),
+        "profit": [60.0, 50.0, -10.0],
+        "cum_clients_pct": [100 / 3, 200 / 3, 100.0],
+        "cum_profit_pct": [60.0, 110.0, 100.0],
+    })
+    ax = plot_whale_curve(table)
+    assert list(ax.get_lines()[0].get_ydata()) == [0, 60, 110, 100]
+    assert "peak 110 % of profit\nfrom 67 % of clients" in [t.get_text() for t in ax.texts]
+    assert ax.patches[0].get_x() == pytest.approx(200 / 3)  # the loss-making tail: the last client
+    assert ax.get_title(loc="left") == "Whale curve"
+
+
+# -- sensitivity ----------------------------------------------------------------------------------
+def test_rank_intervals_from_the_ranks_table():
+    ranks = pd.DataFrame({
+        "client_id": ["a", "b", "c", "d"],
+        "name": ["Alpha", None, "Gamma", "Delta"],
+        "base_rank": pd.array([2, 1, 3, pd.NA], dtype="Int64"),
+        "median_rank": pd.array([2, 1, 3, pd.NA], dtype="Int64"),
+        "rank_p05": pd.array([1, 1, 2, pd.NA], dtype="Int64"),
+        "rank_p95": pd.array([3, 2, 3, pd.NA], dtype="Int64"),
+    })
+    fig, ax = plt.subplots()
+    assert plot_rank_intervals(ranks, n_draws=50, score="total_score", ax=ax) is ax
+    # best first, b without a name shown by its id, d (not ranked) left out
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "Alpha", "Gamma"]
+    assert ax.get_title() == "Rank under 50 weight draws (total_score)"
+    median = next(line for line in ax.get_lines() if line.get_label() == "median rank")
+    assert list(median.get_xdata()) == [1, 2, 3]
+    intervals = ax.collections[0].get_segments()
+    assert [(s[0][0], s[1][0]) for s in intervals] == [(1, 2), (1, 3), (2, 3)]
+    assert plot_rank_intervals(ranks, top=1).get_title() == "Rank under the weight draws"

@@ -15,7 +15,7 @@ from IPython.display import Markdown
 
 from portfolio_analysis.steps import actions
 
-from portfolio_analysis.steps import concentration
+from portfolio_analysis.plots import concentration as concentration_plots
 
 from portfolio_analysis.load import portfolio as loading
 
@@ -159,7 +159,7 @@ Markdown("\\n".join(lines))
 fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
 actions.plot_portfolio_matrix(analysis.decided, ax=axes[0])
 if analysis.whale is not None:
-    concentration.plot_whale_curve(analysis.whale, ax=axes[1])
+    concentration_plots.plot_whale_curve(analysis.whale, ax=axes[1])
 else:
     axes[1].set_axis_off()
 translate_figure(fig, lang)

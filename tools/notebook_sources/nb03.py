@@ -60,6 +60,7 @@ from portfolio_analysis.plots import charts as plots
 from portfolio_analysis.steps import scoring
 
 from portfolio_analysis.steps import sensitivity
+from portfolio_analysis.plots import sensitivity as sensitivity_plots
 from portfolio_analysis.i18n import numbers, plural, table, tr, translate_figure
 from portfolio_analysis.deliver.tables import save_figure, save_table
 
@@ -183,7 +184,7 @@ pondérations, et mérite un second examen avant d'agir.
 ("code", """
 sens = sensitivity.weight_sensitivity(register, catalogue=cat, weights=weights or None, n_draws=n_draws,
                                       concentration=concentration, random_state=random_state)
-sensitivity.plot_rank_intervals(sens, top=30)
+sensitivity_plots.plot_rank_intervals(sens, top=30)
 translate_figure(plt.gcf(), lang)
 save_figure(plt.gcf(), out_dir, "rank_intervals")
 plt.show()

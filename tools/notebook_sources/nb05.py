@@ -44,6 +44,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from portfolio_analysis.steps import concentration
+from portfolio_analysis.plots import concentration as concentration_plots
 
 from portfolio_analysis.load import portfolio as loading
 from portfolio_analysis.i18n import numbers, plural, table, tr, translate_figure
@@ -66,7 +67,7 @@ try:
 except concentration.NoProfitError as exc:  # e.g. invoices without costs: no profit to rank by
     whale, no_profit = None, str(exc)
 if whale is not None:
-    concentration.plot_whale_curve(whale)
+    concentration_plots.plot_whale_curve(whale)
     translate_figure(plt.gcf(), lang)
     save_figure(plt.gcf(), out_dir, "whale_curve")
     plt.show()
@@ -119,7 +120,8 @@ if whale is not None:  # the ten clients that lose the most
 ("code", """
 summary = concentration.concentration_summary(register, catalogue=cat)
 abc = concentration.abc_classes(register, summary["abc_cutoffs"])
-concentration.plot_lorenz(concentration.lorenz_curve(register), cutoffs=summary["abc_cutoffs"])
+concentration_plots.plot_lorenz(concentration.lorenz_curve(register), cutoffs=summary["abc_cutoffs"],
+                                gini=summary["gini"])
 translate_figure(plt.gcf(), lang)
 save_figure(plt.gcf(), out_dir, "billing_concentration")
 plt.show()
