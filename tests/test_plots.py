@@ -22,6 +22,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from portfolio_analysis.plots import palette  # noqa: E402
+from portfolio_analysis.plots import profiles as profile_plots  # noqa: E402
+from portfolio_analysis.plots import scoring as scoring_plots  # noqa: E402
+from portfolio_analysis.plots import validation as validation_plots  # noqa: E402
 from portfolio_analysis.plots.concentration import plot_lorenz, plot_whale_curve  # noqa: E402
 from portfolio_analysis.plots.segments import (  # noqa: E402
     plot_dendrogram,
@@ -57,10 +60,7 @@ def test_group_colours():
 @pytest.mark.parametrize("module", ["segments.py", "concentration.py", "sensitivity.py", "validation.py",
                                     "profiles.py", "scoring.py"])
 def test_plot_modules_take_their_colours_from_the_palette(module):
-    path = PLOTS / module
-    if not path.exists():
-        pytest.skip(f"no plots/{module}")
-    source = path.read_text(encoding="utf-8")
+    source = (PLOTS / module).read_text(encoding="utf-8")
     assert not re.findall(r"#[0-9A-Fa-f]{6}\b", source), "a colour written in a plot module: put it in palette.py"
     assert "colormaps[" not in source and "get_cmap(" not in source
 
@@ -220,3 +220,79 @@ def test_rank_intervals_from_the_ranks_table():
     intervals = ax.collections[0].get_segments()
     assert [(s[0][0], s[1][0]) for s in intervals] == [(1, 2), (1, 3), (2, 3)]
     assert plot_rank_intervals(ranks, top=1).get_title() == "Rank under the weight draws"
+
+
+# -- validation, profiles, scoring ----------------------------------------------------------------
+def test_completeness_bars_coloured_by_share():
+    data = pd.DataFrame({"label": ["Profit", "Outlook", "Billing"], "share": [0.4, 0.75, 1.0]})
+    fig, ax = plt.subplots()
+    assert validation_plots.plot_completeness(data, ax=ax) is ax
+    assert [round(b.get_width(), 9) for b in ax.patches] == [40.0, 75.0, 100.0]
+    colours = [mcolors.to_hex(b.get_facecolor()) for b in ax.patches]
+    assert colours == [palette.STATUS["bad"].lower(), palette.STATUS["warn"].lower(), palette.STATUS["good"].lower()]
+    assert [t.get_text() for t in ax.texts] == ["40 %", "75 %", "100 %"]
+
+
+def test_problems_stacked_by_severity():
+    problems = pd.DataFrame({"column": ["billing", "billing", "billing", None],
+                             "severity": ["error", "warning", "warning", "error"]})
+    ax = validation_plots.plot_problems(problems)
+    # the errors (billing 1, the file itself 1), then the warnings stacked on them (billing 2, the file 0)
+    assert [(b.get_x(), b.get_width()) for b in ax.patches] == [(0, 1), (0, 1), (1, 2), (1, 0)]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["billing", "(file)"]
+    empty = validation_plots.plot_problems(problems.iloc[:0])
+    assert [t.get_text() for t in empty.texts] == ["no problem found"]
+
+
+def test_profile_plots_draw_their_tables():
+    counts = pd.DataFrame({"label": ["Low", "High"], "clients": [3, 5]})
+    fig, ax = plt.subplots()
+    assert profile_plots.plot_level_counts(counts, ax=ax, title="Profitability") is ax
+    assert [b.get_height() for b in ax.patches] == [3, 5]
+    assert ax.get_title(loc="left") == "Profitability"
+    owners = pd.DataFrame({"owner": ["Ann", "Bob"], "billing_share_pct": [70.0, 30.0], "accounts": [4, 2],
+                           "key_person_risk": [True, False]})
+    ax = profile_plots.plot_owner_spread(owners)
+    assert [mcolors.to_hex(b.get_facecolor()) for b in ax.patches] == [
+        palette.STATUS["bad"].lower(), palette.STATUS["neutral"].lower()]
+    assert [t.get_text() for t in ax.texts] == ["70 % · 4 accounts", "30 % · 2 accounts"]
+    ax = profile_plots.plot_billing_distribution(pd.DataFrame({"billing": [10.0, 100.0, 1000.0, 0.0]}))
+    assert sum(b.get_height() for b in ax.patches) == 3  # the zero is off a log scale
+    assert ax.get_lines()[0].get_xdata()[0] == 100.0  # the median of 10, 100, 1000
+
+
+def test_monthly_billing_and_its_projection():
+    months = pd.period_range("2024-01", periods=3, freq="M")
+    matrix = pd.DataFrame([[10.0, 20.0, 30.0], [1.0, 2.0, 3.0]], columns=months)
+    ax = profile_plots.plot_monthly_billing(matrix)
+    assert list(ax.get_lines()[0].get_ydata()) == [11.0, 22.0, 33.0]
+    # 140 over the next 12 months (April 2024 to March 2025), twice as much in April and October:
+    # 140 / (10 * 1 + 2 * 2) = 10 a month, 20 in April and October
+    seasonal = pd.Series([1.0] * 12, index=range(1, 13))
+    seasonal.loc[[4, 10]] = 2.0
+    ax = profile_plots.plot_monthly_billing(matrix, projection_total=140.0, seasonal=seasonal)
+    projected = ax.get_lines()[1].get_ydata()
+    assert len(projected) == 12 and sum(projected) == pytest.approx(140.0)
+    assert list(projected) == pytest.approx([20.0, 10, 10, 10, 10, 10, 20, 10, 10, 10, 10, 10])
+
+
+def test_level_heatmap_orders_rows_and_shows_missing_in_grey():
+    matrix = pd.DataFrame({"a": [0.0, 1.0], "b": [np.nan, 0.5]}, index=["x", "y"])
+    ax = profile_plots.plot_level_heatmap(matrix, labels={"a": "Alpha"}, order=["y", "x"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Alpha", "b"]
+    values = ax.collections[0].get_array()
+    assert np.ma.filled(values, -1).tolist() == [[1.0, 0.5], [0.0, -1]]
+    assert mcolors.to_hex(ax.collections[0].get_cmap().get_bad()) == palette.MISSING.lower()
+
+
+def test_score_plots_draw_their_tables():
+    contrib = pd.DataFrame({"client_id": ["a", "b"], "profitability": [30.0, 10.0], "outlook": [20.0, np.nan],
+                            "total_score": [50.0, 10.0]})
+    fig, ax = plt.subplots()
+    assert scoring_plots.plot_contributions(contrib, names={"a": "Alpha"}, ax=ax) is ax
+    # one bar per client and criterion, the second criterion stacked on the first
+    assert [(b.get_x(), b.get_width()) for b in ax.patches] == [(0, 30), (0, 10), (30, 20), (10, 0)]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Alpha  (50)", "b  (10)"]
+    scores = pd.DataFrame({"relationship_score": [20.0, 80.0], "value_score": [60.0, 40.0]})
+    ax = scoring_plots.plot_score_map(scores)
+    assert ax.collections[0].get_offsets().tolist() == [[20.0, 60.0], [80.0, 40.0]]

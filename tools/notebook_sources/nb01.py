@@ -39,7 +39,7 @@ from matplotlib.ticker import MaxNLocator
 
 from portfolio_analysis.load import portfolio as loading
 
-from portfolio_analysis.plots import charts as plots
+from portfolio_analysis.plots import validation as plots
 from portfolio_analysis.i18n import long_date, numbers, plural, table, tr, translate_figure, translate_problems
 from portfolio_analysis.deliver.tables import save_figure, save_table
 

@@ -35,7 +35,7 @@ from portfolio_analysis.steps import financials
 
 from portfolio_analysis.load import portfolio as loading
 
-from portfolio_analysis.plots import charts as plots
+from portfolio_analysis.plots import profiles as plots
 
 from portfolio_analysis.steps import profiles
 from portfolio_analysis.i18n import numbers, plural, table, tr, translate_figure
@@ -246,8 +246,9 @@ knobs = {k: fin[k] for k in ("max_growth", "trend_months", "trend_damping")}
 projection = financials.project_billing(by_month, register, **knobs)
 backtest = financials.backtest_projection(by_month, **knobs) if by_month is not None else {"wape_pct": None}
 if by_month is not None:
-    plots.plot_monthly_billing(financials.monthly_matrix(by_month), projection.table["projection_12m"].sum(),
-                               projection.seasonal)
+    plots.plot_monthly_billing(financials.monthly_matrix(by_month),
+                               projection_total=projection.table["projection_12m"].sum(),
+                               seasonal=projection.seasonal)
     translate_figure(plt.gcf(), lang)
     save_figure(plt.gcf(), out_dir, "monthly_billing")
     plt.show()

@@ -55,7 +55,7 @@ from IPython.display import Markdown
 
 from portfolio_analysis.load import portfolio as loading
 
-from portfolio_analysis.plots import charts as plots
+from portfolio_analysis.plots import scoring as plots
 
 from portfolio_analysis.steps import scoring
 
