@@ -49,7 +49,7 @@ import matplotlib.pyplot as plt
 
 from portfolio_analysis.deliver.page import open_page
 from portfolio_analysis.i18n.language import N_
-from portfolio_analysis.plots import charts as plots
+from portfolio_analysis.plots import profiles as plots
 
 page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
                  mapping=mapping, sheet=sheet, strict=strict, lang=lang, out_dir=out_dir, company=company,

@@ -72,8 +72,8 @@ import pandas as pd
 
 from portfolio_analysis.deliver.page import open_page
 from portfolio_analysis.i18n.language import N_
-from portfolio_analysis.plots import charts as plots
-from portfolio_analysis.steps import sensitivity
+from portfolio_analysis.plots import scoring as plots
+from portfolio_analysis.plots.sensitivity import plot_rank_intervals
 
 page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
                  mapping=mapping, sheet=sheet, strict=strict, lang=lang, out_dir=out_dir, company=company,
@@ -186,7 +186,7 @@ if len(mean_points) >= 3:
 # %%
 r = a.rank_sensitivity.dropna(subset=["base_rank"])
 if len(r) >= 2:
-    ax = sensitivity.plot_rank_intervals(a.rank_sensitivity, top=30)
+    ax = plot_rank_intervals(a.rank_sensitivity, top=30, n_draws=a.facts["sensitivity"]["n_draws"])
     page.figure(ax.figure, "rank_intervals")
 
 # %%

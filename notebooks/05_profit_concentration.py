@@ -61,7 +61,7 @@ import pandas as pd
 
 from portfolio_analysis.deliver.page import open_page
 from portfolio_analysis.i18n.language import N_
-from portfolio_analysis.steps import concentration
+from portfolio_analysis.plots import concentration as plots
 
 page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
                  mapping=mapping, sheet=sheet, strict=strict, lang=lang, out_dir=out_dir, company=company,
@@ -78,7 +78,7 @@ _, num, pct = L.gettext, L.num, L.pct
 # %%
 w = a.facts["whale"]
 if w is not None:
-    ax = concentration.plot_whale_curve(a.whale_curve)
+    ax = plots.plot_whale_curve(a.whale_curve)
     page.figure(ax.figure, "whale_curve")
 
 # %%
@@ -130,7 +130,7 @@ if w is not None and w["n_loss_making"]:  # the clients that lose the most
 
 # %%
 s = a.facts["concentration"]
-ax = concentration.plot_lorenz(a.lorenz, cutoffs=s["abc_cutoffs"])
+ax = plots.plot_lorenz(a.lorenz, cutoffs=s["abc_cutoffs"], gini=s["gini"])
 page.figure(ax.figure, "billing_concentration")
 
 # %%

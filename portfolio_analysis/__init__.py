@@ -15,6 +15,7 @@ The modules follow the notebook sequence:
 - :mod:`~portfolio_analysis.steps.concentration` — where the profit comes from (step 5);
 - :mod:`~portfolio_analysis.steps.actions` — the portfolio matrix, develop/maintain/fix/end and the plan (step 6);
 - :mod:`~portfolio_analysis.steps.retention` — retention economics (step 7);
+- :mod:`~portfolio_analysis.plots` — the figures, drawn from the tables the steps compute;
 - :mod:`~portfolio_analysis.sample` — the synthetic sample portfolio;
 - :mod:`~portfolio_analysis.template` — the empty Excel register for a consultant to fill.
 """

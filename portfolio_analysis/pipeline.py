@@ -60,10 +60,11 @@ TABLES: dict[str, str] = {
     "segments": "each client's group and the group's name",
     "segment_profiles": "each group's size, billing, profit, scores and dominant levels",
     "segment_stability": "how well each group comes back on subsamples",
-    "segment_map": "two-dimensional map coordinates of each client",
+    "segment_map": "two-dimensional map coordinates of each client (of a sample in large portfolios)",
     "segment_differences": "how each client differs from its group's medoid",
     "peers": "each client's three most similar clients",
     "dendrogram": "the merges of the hierarchical clustering (small portfolios)",
+    "dendrogram_leaves": "the clients at the leaves of the dendrogram, in its order",
     # 5 profit and concentration
     "profit": "each client's profit, and whether it is estimated",
     "whale_curve": "cumulative profit against clients ranked by profit",
@@ -78,6 +79,8 @@ TABLES: dict[str, str] = {
     "lifetime_values": "each client's lifetime value",
     "retention_scenarios": "what each retention scenario does to billing, profit and value",
 }
+
+DENDROGRAM_MAX = 300  # clients: above this, a dendrogram is left out
 
 #: Notebook parameters that are configuration, and the setting each one sets.
 PARAMETER_SETTINGS: dict[str, str] = {
@@ -288,16 +291,15 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
                              "n_resamples": int(stability.n_resamples), "fraction": float(stability.fraction),
                              "ari": float(stability.ari), "stable": bool(stability.stable),
                              "medoids": {str(k): v for k, v in segmenter.medoids_.items()}}
-    if not hasattr(segmentation, "segment_map"):  # TEMPORARY until the segmentation split lands
-        segmentation.segment_map = lambda reg, labels, **k: pd.DataFrame(
-            {"client_id": reg["client_id"], "x": 0.0, "y": 0.0, "segment": labels.to_numpy()})
-        segmentation.dendrogram_linkage = lambda reg, **k: pd.DataFrame({"left": [0.0]})
     t["segment_map"] = segmentation.segment_map(register, labels, catalogue=cat, criteria=criteria, random_state=rs)
     t["segment_differences"] = segmentation.client_differences(register, labels, segmenter.medoids_, catalogue=cat,
                                                                criteria=criteria, lang=lang)
     t["peers"] = segmentation.nearest_peers(register, k=3, catalogue=cat, criteria=criteria)
-    t["dendrogram"] = (segmentation.dendrogram_linkage(register, catalogue=cat, criteria=criteria)
-                       if len(register) <= 300 else pd.DataFrame())
+    if 2 <= len(register) <= DENDROGRAM_MAX:
+        tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=criteria)
+        t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
+    else:  # a tree of thousands of leaves cannot be read
+        t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
     lap("segmentation")
 
     # 5 profit and concentration

@@ -16,6 +16,7 @@ from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from portfolio_analysis.config.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.plots.concentration import plot_lorenz, plot_whale_curve  # noqa: E402
 from portfolio_analysis.steps import concentration as conc  # noqa: E402
 
 CAT = load_catalogue()
@@ -139,17 +140,17 @@ def test_estimated_profit_is_flagged_through_to_the_plot():
     assert w.profit_is_estimated and w.n_estimated == 1
     assert w.curve.set_index("client_id").loc["c", "profit_is_estimated"]
     assert w.total_profit == pytest.approx(200.0)  # 200 - 20 + 2 % of 1000
-    ax = conc.plot_whale_curve(w)
+    ax = plot_whale_curve(w)
     assert "estimated" in ax.get_title(loc="left")
     real = conc.whale_curve(_profits([200.0, -20.0]))
     assert not real.profit_is_estimated
-    assert "estimated" not in conc.plot_whale_curve(real).get_title(loc="left")
+    assert "estimated" not in plot_whale_curve(real).get_title(loc="left")
 
 
 def test_plot_whale_curve_draws_peak_line_and_tail():
     w = conc.whale_curve(_profits([100.0] * 2 + [0.0] * 6 + [-50.0] * 2))
     fig, ax = plt.subplots()
-    assert conc.plot_whale_curve(w, ax=ax) is ax
+    assert plot_whale_curve(w, ax=ax) is ax
     curve_line = ax.get_lines()[0]
     assert curve_line.get_xdata()[0] == 0 and curve_line.get_ydata()[-1] == pytest.approx(100.0)
     assert max(curve_line.get_ydata()) == pytest.approx(200.0)
@@ -158,7 +159,7 @@ def test_plot_whale_curve_draws_peak_line_and_tail():
     assert len(ax.patches) == 1  # the loss-making tail
     assert ax.patches[0].get_x() == pytest.approx(80.0)
     # the curve table alone works too
-    assert conc.plot_whale_curve(w.curve) is not None
+    assert plot_whale_curve(w.curve) is not None
 
 
 profit_lists = st.lists(st.integers(-1000, 1000), min_size=1, max_size=60)
@@ -287,7 +288,7 @@ def test_concentration_summary_by_hand():
 
 def test_plot_lorenz():
     curve = conc.lorenz_curve(pd.Series([50.0, 30.0, 15.0, 5.0], index=list("abcd")))
-    ax = conc.plot_lorenz(curve, cutoffs=(80, 95))
+    ax = plot_lorenz(curve, cutoffs=(80, 95))
     lines = ax.get_lines()
     assert list(lines[0].get_ydata()) == pytest.approx([0, 50, 80, 95, 100])
     assert list(lines[1].get_xdata()) == [0, 100] and list(lines[1].get_ydata()) == [0, 100]

@@ -104,3 +104,21 @@ def test_billing_by_year_and_category():
 def test_billing_change_without_a_previous_year_column():
     out = fin.billing_change(pd.DataFrame({"client_id": ["a"], "billing": [10.0]}))
     assert np.isnan(out["change_pct"][0]) and not out["declining"][0]
+
+
+def test_portfolio_monthly_spreads_the_projection_by_season():
+    from portfolio_analysis.steps.financials import Projection, portfolio_monthly
+
+    by_month = pd.DataFrame({"client_id": ["a", "a", "a", "b", "b", "b"],
+                             "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"] * 2),
+                             "billing": [10.0, 20.0, 30.0, 1.0, 2.0, 3.0]})
+    # 140 over the next 12 months (April 2024 to March 2025), twice as much in April and October:
+    # 140 / (10 * 1 + 2 * 2) = 10 a month, 20 in April and October
+    seasonal = pd.Series([1.0] * 12, index=range(1, 13))
+    seasonal.loc[[4, 10]] = 2.0
+    proj = Projection(pd.DataFrame({"client_id": ["a", "b"], "projection_12m": [100.0, 40.0]}), seasonal)
+    m = portfolio_monthly(by_month, proj)
+    assert m["billed"].dropna().tolist() == [11.0, 22.0, 33.0]
+    assert m["projected"].dropna().tolist() == pytest.approx([20.0, 10, 10, 10, 10, 10, 20, 10, 10, 10, 10, 10])
+    assert str(m["month"].iloc[3].date()) == "2024-04-01" and str(m["month"].iloc[-1].date()) == "2025-03-01"
+    assert portfolio_monthly(None).empty and list(portfolio_monthly(None).columns) == ["month", "billed", "projected"]

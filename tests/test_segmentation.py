@@ -23,19 +23,23 @@ from hypothesis import strategies as st  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
 from portfolio_analysis.config.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.plots.segments import (  # noqa: E402
+    plot_dendrogram,
+    plot_segment_map,
+    plot_segment_profiles,
+)
 from portfolio_analysis.steps.segmentation import (  # noqa: E402
     JACCARD_THRESHOLDS,
     Segmenter,
     _best_jaccard,
     _group_verdict,
     client_differences,
+    dendrogram_linkage,
     encode_features,
     gower_distances,
     name_segments,
     nearest_peers,
-    plot_dendrogram,
-    plot_segment_map,
-    plot_segment_profiles,
+    segment_map,
     segment_profiles,
     segment_stability,
 )
@@ -463,14 +467,16 @@ def test_nearest_peers_by_hand():
 def test_plots_return_their_axes(clean, fitted):
     p = segment_profiles(clean, fitted.labels_, catalogue=CAT)
     names = name_segments(p, catalogue=CAT)
-    ax = plot_segment_map(clean, fitted.labels_, names=names, max_points=150)
+    points = segment_map(clean, fitted.labels_, max_points=150)
+    ax = plot_segment_map(points, names=names, n_clients=len(clean))
     assert len(ax.collections) == 4
     assert sum(len(col.get_offsets()) for col in ax.collections) == 150
     assert "sampled" in ax.get_title(loc="left")
-    ax = plot_dendrogram(clean.iloc[:40], n_clusters=3)
+    tree = dendrogram_linkage(clean.iloc[:40])
+    ax = plot_dendrogram(tree.linkage, leaves=tree.leaves, n_clusters=3)
     assert len(ax.get_xticklabels()) == 40
     fig, ax0 = plt.subplots()
     assert plot_segment_profiles(p, ax=ax0, names=names) is ax0
     assert len(ax0.get_yticklabels()) == 4
     with pytest.raises(ValueError, match="small portfolios"):
-        plot_dendrogram(clean, max_clients=100)
+        dendrogram_linkage(clean, max_clients=100)

@@ -12,10 +12,10 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from portfolio_analysis.config.catalogue import load_catalogue  # noqa: E402
+from portfolio_analysis.plots.sensitivity import plot_rank_intervals  # noqa: E402
 from portfolio_analysis.steps.scoring import score_clients, scored_criteria  # noqa: E402
 from portfolio_analysis.steps.sensitivity import (  # noqa: E402
     SensitivityResult,
-    plot_rank_intervals,
     weight_sensitivity,
 )
 

@@ -13,7 +13,7 @@ A client with none of these has a missing profit: it is left out of the whale
 curve and counted (:attr:`WhaleCurve.n_excluded`).
 
 **The whale curve** (:func:`whale_curve`) ranks clients by profit, most
-profitable first, and plots the cumulative profit as % of the total against the
+profitable first, and gives the cumulative profit as % of the total against the
 cumulative % of clients. It climbs above 100 % while clients are profitable,
 peaks after the last profitable one (so the peak is always the profit of the
 profitable clients over the total profit) and falls back to exactly 100 % as the
@@ -25,7 +25,8 @@ as a Pareto curve), :func:`gini`, :func:`hhi` with :func:`equivalent_number`,
 :func:`concentration_summary` gathers them.
 
 The settings of this step live in the catalogue's ``settings.concentration``
-block; :data:`CONCENTRATION_DEFAULTS` holds their defaults (one place).
+block; :data:`CONCENTRATION_DEFAULTS` holds their defaults (one place). The curves are
+drawn by :mod:`portfolio_analysis.plots.concentration`.
 
 >>> frame = pd.DataFrame({"client_id": ["a", "b", "c"], "profit": [300.0, 0.0, -100.0]})
 >>> w = whale_curve(frame)
@@ -42,7 +43,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -63,8 +63,6 @@ __all__ = [
     "abc_classes",
     "major_customers",
     "concentration_summary",
-    "plot_whale_curve",
-    "plot_lorenz",
 ]
 
 #: Defaults of the ``settings.concentration`` block of the catalogue.
@@ -542,92 +540,3 @@ def concentration_summary(clients: pd.DataFrame, *, catalogue: Catalogue | None 
     out["major_customer_pct"] = cfg["major_customer_pct"]
     out["major_customer_ids"] = major_customers(present, cfg["major_customer_pct"])["client_id"].tolist()
     return out
-
-
-# -- plots ----------------------------------------------------------------------
-_COLOURS = {"curve": "#1565C0", "loss": "#C62828", "ref": "#546E7A", "cut": "#F9A825"}
-
-
-def _ax(ax, figsize=(7, 4.5)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def plot_whale_curve(curve: WhaleCurve | pd.DataFrame, *, ax=None):
-    """Draw the whale curve: the peak annotated, the 100 % line, the loss-making tail shaded.
-
-    Parameters
-    ----------
-    curve : WhaleCurve or DataFrame
-        :func:`whale_curve`'s result (or its ``curve`` table).
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-        The title says "estimated" when any profit on the curve is an estimate.
-    """
-    table = curve.curve if isinstance(curve, WhaleCurve) else curve
-    ax = _ax(ax)
-    x = np.concatenate([[0.0], table["cum_clients_pct"].to_numpy(dtype=float)])
-    y = np.concatenate([[0.0], table["cum_profit_pct"].to_numpy(dtype=float)])
-    ax.plot(x, y, color=_COLOURS["curve"], lw=2, label="cumulative profit")
-    ax.axhline(100, color=_COLOURS["ref"], lw=1, ls="--", label="100 % of profit")
-    losing = table["profit"].to_numpy() < 0
-    if losing.any():
-        first = int(np.argmax(losing))  # clients are sorted: the loss-makers are the tail
-        ax.axvspan(x[first], 100, color=_COLOURS["loss"], alpha=0.12,
-                   label=f"loss-making tail ({int(losing.sum())} clients)")
-    k = int(np.argmax(y))
-    ax.scatter([x[k]], [y[k]], color=_COLOURS["curve"], zorder=3)
-    ax.annotate(
-        f"peak {y[k]:.0f} % of profit\nfrom {x[k]:.0f} % of clients",
-        (x[k], y[k]), xytext=(-8 if x[k] > 50 else 8, -32), textcoords="offset points", fontsize=9,
-        ha="right" if x[k] > 50 else "left",
-    )
-    estimated = bool(table.get("profit_is_estimated", pd.Series(False)).any())
-    ax.set_xlim(0, 100)
-    ax.set_ylim(min(0.0, y.min()) - 5, max(y.max(), 100) * 1.12)
-    ax.set_xlabel("clients, most profitable first (cumulative %)")
-    ax.set_ylabel("cumulative profit (% of total)")
-    title = "Whale curve" + (" (profit partly estimated from profitability levels)" if estimated else "")
-    ax.set_title(title, loc="left")
-    ax.legend(frameon=False, loc="lower right", fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax
-
-
-def plot_lorenz(curve: pd.DataFrame, *, cutoffs: Sequence[float] = (80.0, 95.0), ax=None):
-    """Draw the billing concentration curve with the diagonal and the ABC cut-offs.
-
-    Parameters
-    ----------
-    curve : DataFrame
-        :func:`lorenz_curve`'s (or :func:`abc_classes`') result.
-    cutoffs : (float, float)
-        The ABC cut-offs (% of billing), drawn as horizontal lines.
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    table = curve.dropna(subset=["cum_billing_pct"])
-    ax = _ax(ax)
-    x = np.concatenate([[0.0], table["cum_clients_pct"].to_numpy(dtype=float)])
-    y = np.concatenate([[0.0], table["cum_billing_pct"].to_numpy(dtype=float)])
-    g = gini(table["billing"])
-    ax.plot(x, y, color=_COLOURS["curve"], lw=2, label=f"billing (Gini {g:.2f})")
-    ax.plot([0, 100], [0, 100], color=_COLOURS["ref"], lw=1, ls="--", label="equal billing")
-    for cut, name in zip(_check_cutoffs(tuple(cutoffs)), ("A", "B")):
-        ax.axhline(cut, color=_COLOURS["cut"], lw=1, ls=":")
-        ax.text(1, cut + 1, f"{name} up to {cut:g} %", fontsize=8, color=_COLOURS["ref"])
-    ax.set_xlim(0, 100)
-    ax.set_ylim(0, 102)
-    ax.set_xlabel("clients, largest first (cumulative %)")
-    ax.set_ylabel("billing (cumulative % of total)")
-    ax.set_title("Concentration of billing", loc="left")
-    ax.legend(frameon=False, loc="lower right", fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax
