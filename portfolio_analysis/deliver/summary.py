@@ -71,7 +71,7 @@ def analyse(portfolio: Portfolio, *, weights: dict | None = None, random_state: 
     plan = _actions.relationship_plan(decided, register, profit=profit, segments=segments, catalogue=cat, lang=lang)
     end_ids = decided.loc[decided["action"] == "end", "client_id"].tolist()
     scenarios = retention.retention_scenarios(register, profit, end_ids=end_ids, catalogue=cat)
-    kp = cat.settings.get("profiles", {}).get("key_person_share", profiles.DEFAULTS["key_person_share"])
+    kp = profiles.settings(cat)["key_person_share"]
     return Analysis(
         portfolio=portfolio,
         scores=scores,

@@ -138,7 +138,7 @@ avec cette personne. Un côté sans personne enregistrée est une donnée manqua
 """),
 ("code", """
 coverage = profiles.relationship_coverage(register, portfolio.contacts)
-kp_share = settings.get("profiles", {}).get("key_person_share", profiles.DEFAULTS["key_person_share"])
+kp_share = profiles.settings(cat)["key_person_share"]
 owners = profiles.owner_spread(register, key_person_share=kp_share)
 plots.plot_owner_spread(owners)
 translate_figure(plt.gcf(), lang)
