@@ -13,7 +13,7 @@ cells = [
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 
-from portfolio_analysis.steps import actions
+from portfolio_analysis.plots.matrix import plot_portfolio_matrix
 
 from portfolio_analysis.steps import concentration
 
@@ -157,7 +157,7 @@ Markdown("\\n".join(lines))
 """),
 ("code", """
 fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
-actions.plot_portfolio_matrix(analysis.decided, ax=axes[0])
+plot_portfolio_matrix(analysis.decided, ax=axes[0])
 if analysis.whale is not None:
     concentration.plot_whale_curve(analysis.whale, ax=axes[1])
 else:

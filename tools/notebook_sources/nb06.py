@@ -55,6 +55,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from portfolio_analysis.steps import actions
+from portfolio_analysis.plots.matrix import plot_portfolio_matrix
 
 from portfolio_analysis.steps import concentration
 
@@ -83,7 +84,7 @@ decided = actions.decide_actions(register, scores, profit=profit, catalogue=cat,
 ("md-en", "## The portfolio matrix"),
 ("md-fr", "## La matrice du portefeuille"),
 ("code", """
-actions.plot_portfolio_matrix(decided)
+plot_portfolio_matrix(decided)
 translate_figure(plt.gcf(), lang)
 save_figure(plt.gcf(), out_dir, "portfolio_matrix")
 plt.show()
