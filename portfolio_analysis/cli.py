@@ -9,6 +9,7 @@ import textwrap
 from portfolio_analysis.config.catalogue import ConfigError
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_CONFIG = 2  # a configuration that cannot be used: nothing is read
 
 
 def _parse_map(items: list[str] | None) -> dict:
@@ -67,7 +68,8 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=textwrap.dedent(
             """\
             exit status: 0 the data loaded (problems, if any, are listed); 1 an error under
-            --strict, or a file that cannot be loaded; 2 a file that cannot be read at all.
+            --strict, or a file that cannot be loaded; 2 a file that cannot be read at all,
+            or a configuration (--config, --set) that cannot be used: every problem is listed.
 
             examples:
               portfolio-analysis validate clients.csv
@@ -132,8 +134,32 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_problems(args) -> int | None:
+    """Check ``--config`` and ``--set`` before any data is read; print every problem at once."""
+    from portfolio_analysis.config.catalogue import load_catalogue
+
+    try:
+        load_catalogue(args.config, overrides=getattr(args, "overrides", None) or ())
+    except ConfigError as exc:
+        _print_config_error(exc)
+        return EXIT_CONFIG
+    return None
+
+
+def _print_config_error(exc: ConfigError) -> None:
+    problems = getattr(exc, "problems", None) or []
+    if len(problems) > 1:
+        print(f"error: {exc}", file=sys.stderr)
+    else:
+        print(f"error in the configuration: {exc}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if args.command in ("validate", "report", "template"):
+        status = _config_problems(args)
+        if status is not None:
+            return status
     try:
         if args.command == "validate":
             return _validate(args)
@@ -171,8 +197,8 @@ def main(argv: list[str] | None = None) -> int:
                 strict=args.strict,
             )
     except ConfigError as exc:
-        print(f"error in the configuration: {exc}", file=sys.stderr)
-        return EXIT_ERRORS
+        _print_config_error(exc)
+        return EXIT_CONFIG
     return EXIT_OK
 
 
