@@ -77,6 +77,7 @@ def _build_parser() -> argparse.ArgumentParser:
               portfolio-analysis validate --invoices online_retail.csv --map client_id=CustomerID \\
                   --map date=InvoiceDate --map quantity=Quantity --map unit_price=UnitPrice
               portfolio-analysis validate clients.csv --format json > problems.json
+              portfolio-analysis validate --config my_weights.yaml --set weights.profitability=5
             """
         ),
     )
@@ -207,6 +208,9 @@ def _validate(args) -> int:
     from portfolio_analysis.load.validation import DataValidationError, InputError
 
     if not (args.clients or args.invoices):
+        if args.config or args.overrides:  # a configuration checked on its own (main checked it)
+            print("the configuration is valid")
+            return EXIT_OK
         print("error: give a client register, --invoices, or both", file=sys.stderr)
         return EXIT_UNREADABLE
     sheet = args.sheet

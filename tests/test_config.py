@@ -238,3 +238,12 @@ def test_cli_one_problem(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (
         "error in the configuration: criteria.profitability.weight: -2 is negative; weights must be >= 0")
     assert main(["validate", str(register), "--set", "weights.profitability=2"]) == 0
+
+
+def test_cli_checks_a_configuration_on_its_own(ten_mistakes, tmp_path, capsys):
+    good = tmp_path / "good.yaml"
+    good.write_text("weights: {profitability: 5}\n", encoding="utf-8")
+    assert main(["validate", "--config", str(good)]) == 0
+    assert capsys.readouterr().out.strip() == "the configuration is valid"
+    assert main(["validate", "--config", str(ten_mistakes)]) == 2
+    assert capsys.readouterr().err.startswith("error: 10 problems in the configuration:")
