@@ -34,7 +34,8 @@ from portfolio_analysis.deliver.page import open_page
 from portfolio_analysis.deliver.summary import headline, plan_table
 from portfolio_analysis.i18n import action_name
 from portfolio_analysis.i18n.language import N_
-from portfolio_analysis.steps import actions, concentration
+from portfolio_analysis.plots.concentration import plot_whale_curve
+from portfolio_analysis.plots.matrix import plot_portfolio_matrix
 
 page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
                  mapping=mapping, sheet=sheet, strict=strict, lang=lang, out_dir=out_dir, company=company,
@@ -142,10 +143,11 @@ page.md("\n".join(lines))
 # %%
 m = a.facts["matrix"]
 fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
-actions.plot_portfolio_matrix(a.actions, ax=axes[0], value_threshold=m["value_threshold"],
-                              relationship_threshold=m["relationship_threshold"])
+plot_portfolio_matrix(a.actions, ax=axes[0], value_threshold=m["value_threshold"],
+                      relationship_threshold=m["relationship_threshold"],
+                      quadrants=a.catalogue.settings["actions"]["quadrants"])
 if len(a.whale_curve):
-    concentration.plot_whale_curve(a.whale_curve, ax=axes[1])
+    plot_whale_curve(a.whale_curve, ax=axes[1])
 else:
     axes[1].set_axis_off()
 page.figure(fig, "executive_summary")

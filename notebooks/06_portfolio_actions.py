@@ -74,7 +74,7 @@ import pandas as pd
 from portfolio_analysis.deliver.page import open_page
 from portfolio_analysis.i18n import action_name
 from portfolio_analysis.i18n.language import N_
-from portfolio_analysis.steps import actions
+from portfolio_analysis.plots.matrix import plot_portfolio_matrix
 
 page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
                  mapping=mapping, sheet=sheet, strict=strict, lang=lang, out_dir=out_dir, company=company,
@@ -93,8 +93,9 @@ ORDER = ["develop", "maintain", "fix", "end"]
 
 # %%
 m = a.facts["matrix"]
-ax = actions.plot_portfolio_matrix(decided, value_threshold=m["value_threshold"],
-                                   relationship_threshold=m["relationship_threshold"])
+ax = plot_portfolio_matrix(decided, value_threshold=m["value_threshold"],
+                           relationship_threshold=m["relationship_threshold"],
+                           quadrants=a.catalogue.settings["actions"]["quadrants"])
 page.figure(ax.figure, "portfolio_matrix")
 
 # %%

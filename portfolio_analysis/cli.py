@@ -9,6 +9,7 @@ import textwrap
 from portfolio_analysis.config.catalogue import ConfigError
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_CONFIG = 2  # a configuration that cannot be used: nothing is read
 
 
 def _parse_map(items: list[str] | None) -> dict:
@@ -67,7 +68,8 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=textwrap.dedent(
             """\
             exit status: 0 the data loaded (problems, if any, are listed); 1 an error under
-            --strict, or a file that cannot be loaded; 2 a file that cannot be read at all.
+            --strict, or a file that cannot be loaded; 2 a file that cannot be read at all,
+            or a configuration (--config, --set) that cannot be used: every problem is listed.
 
             examples:
               portfolio-analysis validate clients.csv
@@ -75,6 +77,7 @@ def _build_parser() -> argparse.ArgumentParser:
               portfolio-analysis validate --invoices online_retail.csv --map client_id=CustomerID \\
                   --map date=InvoiceDate --map quantity=Quantity --map unit_price=UnitPrice
               portfolio-analysis validate clients.csv --format json > problems.json
+              portfolio-analysis validate --config my_weights.yaml --set weights.profitability=5
             """
         ),
     )
@@ -132,8 +135,32 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_problems(args) -> int | None:
+    """Check ``--config`` and ``--set`` before any data is read; print every problem at once."""
+    from portfolio_analysis.config.catalogue import load_catalogue
+
+    try:
+        load_catalogue(args.config, overrides=getattr(args, "overrides", None) or ())
+    except ConfigError as exc:
+        _print_config_error(exc)
+        return EXIT_CONFIG
+    return None
+
+
+def _print_config_error(exc: ConfigError) -> None:
+    problems = getattr(exc, "problems", None) or []
+    if len(problems) > 1:
+        print(f"error: {exc}", file=sys.stderr)
+    else:
+        print(f"error in the configuration: {exc}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if args.command in ("validate", "report", "template"):
+        status = _config_problems(args)
+        if status is not None:
+            return status
     try:
         if args.command == "validate":
             return _validate(args)
@@ -171,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
                 strict=args.strict,
             )
     except ConfigError as exc:
-        print(f"error in the configuration: {exc}", file=sys.stderr)
-        return EXIT_ERRORS
+        _print_config_error(exc)
+        return EXIT_CONFIG
     return EXIT_OK
 
 
@@ -181,6 +208,9 @@ def _validate(args) -> int:
     from portfolio_analysis.load.validation import DataValidationError, InputError
 
     if not (args.clients or args.invoices):
+        if args.config or args.overrides:  # a configuration checked on its own (main checked it)
+            print("the configuration is valid")
+            return EXIT_OK
         print("error: give a client register, --invoices, or both", file=sys.stderr)
         return EXIT_UNREADABLE
     sheet = args.sheet

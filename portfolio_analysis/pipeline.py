@@ -238,8 +238,7 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
         ignore_index=True)
     t["level_matrix"] = profiles.level_matrix(register, catalogue=cat).reset_index()
     t["relationship_coverage"] = profiles.relationship_coverage(register, portfolio.contacts)
-    kp = settings(cat, "profiles").get("key_person_share")
-    t["owner_spread"] = profiles.owner_spread(register, **({} if kp is None else {"key_person_share": kp}))
+    t["owner_spread"] = profiles.owner_spread(register, catalogue=cat)
     fin = financials.settings(cat)
     change = financials.billing_change(register, declining_threshold=fin["declining_threshold"])
     t["category_mix"] = financials.category_mix(register)
@@ -360,10 +359,18 @@ class _Lap:
 
 
 def _frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A table as saved: a plain column index of strings, no attrs."""
+    """A table as it is saved and read back: column names as text, no attrs, text columns as text.
+
+    A column of Python objects that holds only text (or nothing) becomes a text column, so
+    that the analysis in memory and the one read back from Parquet are the same.
+    """
     out = df.copy()
     out.attrs = {}
     out.columns = [str(c) for c in out.columns]
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object and s.dropna().map(type).eq(str).all():
+            out[col] = s.astype("str")
     return out
 
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from portfolio_analysis.config.catalogue import ConfigError, load_catalogue  # noqa: E402
+from portfolio_analysis.plots.matrix import plot_portfolio_matrix, plot_price_cost_matrix  # noqa: E402
 from portfolio_analysis.steps import actions as A  # noqa: E402
 from portfolio_analysis.steps.concentration import client_profit  # noqa: E402
 from portfolio_analysis.steps.scoring import score_clients  # noqa: E402
@@ -442,7 +443,7 @@ def test_no_end_on_missing_data_or_for_a_strategic_client(case):
 # -- plots -------------------------------------------------------------------------------------
 def test_plot_portfolio_matrix(decided):
     _, _, out = decided
-    ax = A.plot_portfolio_matrix(out.reset_index())
+    ax = plot_portfolio_matrix(out.reset_index())
     labels = ax.get_legend_handles_labels()[1]
     assert labels == ["develop (1)", "maintain (2)", "fix (5)", "end (1)"]
     assert [line.get_xdata()[0] for line in ax.get_lines()][:1] == [50.0]
@@ -455,9 +456,9 @@ def test_plot_price_cost_matrix():
     clients = pd.DataFrame({"client_id": list("abcd"), "net_price": [1.1, 1.1, 0.9, 0.9],
                             "cost_to_serve": [30.0, 5.0, 30.0, 5.0], "billing": [100.0] * 4})
     _, ax = plt.subplots()
-    assert A.plot_price_cost_matrix(A.price_cost_matrix(clients), ax=ax) is ax
+    assert plot_price_cost_matrix(A.price_cost_matrix(clients), ax=ax) is ax
     assert len(ax.collections) == 4
-    empty = A.plot_price_cost_matrix(None)
+    empty = plot_price_cost_matrix(None)
     assert empty.texts[0].get_text() == "no net price and cost-to-serve figures"
 
 

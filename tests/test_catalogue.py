@@ -151,7 +151,8 @@ def test_command_line_overrides():
 @pytest.mark.parametrize(
     "config, words",
     [
-        ({"weights": {"profitabilty": 2}}, ["criteria.profitabilty", "profitability"]),
+        ({"weights": {"profitabilty": 2}}, ["weights.profitabilty", "unknown criterion", "'profitability'"]),
+        ({"criteria": {"profitabilty": {"weight": 2}}}, ["criteria.profitabilty", "'profitability'"]),
         ({"weights": {"profitability": -1}}, ["criteria.profitability.weight", "negative"]),
         ({"criteria": {"profitability": {"levels": {"moderate": {"score": 0.4}}}}},
          ["criteria.profitability.levels.low", "without a score"]),

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from portfolio_analysis.config.catalogue import ConfigError, load_catalogue
 from portfolio_analysis.steps.scoring import (
-    SCORING_DEFAULTS,
     contributions,
     criterion_scores,
     criterion_weights,
@@ -209,7 +208,7 @@ def test_level_scores_from_the_catalogue_are_used():
 
 def test_billing_size_without_spread_is_neutral():
     one = criterion_scores(pd.DataFrame({"client_id": ["X"], "billing": [5000.0]}))
-    assert one["billing_size"].item() == SCORING_DEFAULTS["flat_score"] == 0.5
+    assert one["billing_size"].item() == scoring_settings()["flat_score"] == 0.5
     equal = criterion_scores(pd.DataFrame({"client_id": ["X", "Y", "Z"], "billing": [10.0, 10.0, np.nan]}))
     assert equal["billing_size"].tolist()[:2] == [0.5, 0.5] and math.isnan(equal["billing_size"].iloc[2])
     cat = load_catalogue({"settings": {"scoring": {"flat_score": 1.0}}})

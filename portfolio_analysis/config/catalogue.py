@@ -2,7 +2,8 @@
 
 The catalogue is data (``criteria.yaml`` inside the package). An analyst's own
 YAML is merged into it: a key given there replaces that key only. The merged
-catalogue is checked, and a bad one raises :class:`ConfigError` naming the key.
+catalogue is checked by the configuration model (:mod:`portfolio_analysis.config.model`),
+and a bad one raises one :class:`ConfigError` listing every problem with its key.
 
 >>> cat = load_catalogue()
 >>> cat.match_level("profitability", "Modérée")
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -25,13 +27,15 @@ from typing import Any
 
 import yaml
 
-KINDS = ("ordinal", "categorical", "multi", "numeric")
-AXES = ("value", "relationship", "descriptive")
+from portfolio_analysis.config.action_rules import drop_stale_french
+from portfolio_analysis.config.model import AXES, KINDS, ConfigError, ConfigModel, Problem, validate_config
+
+__all__ = [
+    "AXES", "KINDS", "LANGS", "Catalogue", "ConfigError", "Criterion", "Level", "Problem",
+    "deep_merge", "default_catalogue_path", "load_catalogue", "normalise", "read_yaml", "set_dotted",
+]
+
 LANGS = ("en", "fr")
-
-
-class ConfigError(ValueError):
-    """A criteria configuration that cannot be used; the message names the key."""
 
 
 def normalise(text: Any) -> str:
@@ -54,26 +58,64 @@ def _squash(text: str) -> str:
     return normalise(text).replace(" ", "")
 
 
-def deep_merge(base: Mapping, override: Mapping) -> dict:
-    """Merge ``override`` into a copy of ``base``: mappings merge, anything else replaces."""
+def deep_merge(base: Mapping, override: Mapping, *, problems: list | None = None, path: str = "") -> dict:
+    """Merge ``override`` into a copy of ``base``: mappings merge, anything else replaces.
+
+    ``levels`` given as ``{level_key: {...}}`` patch the listed levels in place. An unknown
+    level key raises :class:`ConfigError`, or is appended to ``problems`` (and skipped)
+    when a list is given.
+    """
     out = copy.deepcopy(dict(base))
     for key, value in override.items():
+        where = f"{path}.{key}" if path else str(key)
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
+            out[key] = deep_merge(out[key], value, problems=problems, path=where)
         elif key == "levels" and isinstance(value, Mapping) and isinstance(out.get(key), list):
-            # levels given as {level_key: {...}} patch the listed levels in place
-            merged = [dict(lv) for lv in out[key]]
-            by_key = {lv.get("key"): lv for lv in merged}
+            merged = [dict(lv) if isinstance(lv, Mapping) else lv for lv in out[key]]
+            by_key = {lv.get("key"): lv for lv in merged if isinstance(lv, Mapping)}
             for lv_key, patch in value.items():
+                problem = None
                 if lv_key not in by_key:
-                    raise ConfigError(
-                        f"levels.{lv_key}: unknown level; expected one of {list(by_key)}"
-                    )
+                    problem = Problem(f"{where}.{lv_key}", f"unknown level{_hint(lv_key, by_key)}; "
+                                      f"expected one of {list(by_key)}")
+                elif patch is not None and not isinstance(patch, Mapping):
+                    problem = Problem(f"{where}.{lv_key}", f"expected a mapping such as {{score: 0.5}}, got {patch!r}")
+                if problem is not None:
+                    if problems is None:
+                        raise ConfigError([problem])
+                    problems.append(problem)
+                    continue
                 by_key[lv_key].update(copy.deepcopy(dict(patch or {})))
             out[key] = merged
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _hint(key: Any, known) -> str:
+    close = difflib.get_close_matches(str(key), [str(k) for k in known], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _assignment(assignment: str) -> tuple[list[str], Any]:
+    """``KEY=VALUE`` as (the dotted path, the value read as YAML)."""
+    if not isinstance(assignment, str) or "=" not in assignment:
+        raise ConfigError([Problem("", f"--set {assignment!r}: expected KEY=VALUE, e.g. weights.profitability=3")])
+    key, raw = assignment.split("=", 1)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(key.strip(), f"--set {assignment!r}: the value is not valid YAML ({exc})")]) from exc
+    return key.strip().split("."), value
+
+
+def _nested(path: list[str], value: Any) -> dict:
+    patch: dict = {}
+    node = patch
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+    return patch
 
 
 def set_dotted(config: Mapping, assignment: str) -> dict:
@@ -86,19 +128,10 @@ def set_dotted(config: Mapping, assignment: str) -> dict:
     ...            "weights.profitability=5")["criteria"]["profitability"]["weight"]
     5
     """
-    if "=" not in assignment:
-        raise ConfigError(f"--set {assignment!r}: expected KEY=VALUE, e.g. weights.profitability=3")
-    key, raw = assignment.split("=", 1)
-    path = key.strip().split(".")
+    path, value = _assignment(assignment)
     if path[0] == "weights" and len(path) == 2:
         path = ["criteria", path[1], "weight"]
-    value = yaml.safe_load(raw)
-    patch: dict = {}
-    node = patch
-    for part in path[:-1]:
-        node = node.setdefault(part, {})
-    node[path[-1]] = value
-    return deep_merge(config, patch)
+    return deep_merge(config, _nested(path, value))
 
 
 @dataclass(frozen=True)
@@ -133,12 +166,19 @@ class Catalogue:
     """The merged, checked catalogue, with the matching rules of headers and levels.
 
     Build it with :func:`load_catalogue`. ``raw`` keeps the merged YAML as a dict,
-    ``criteria`` the evaluation criteria in catalogue order, ``fields`` the
-    other register columns.
+    ``config`` the same checked by the configuration model
+    (:class:`~portfolio_analysis.config.model.ConfigModel`: ``cat.config.settings.scoring``
+    ...), ``criteria`` the evaluation criteria in catalogue order, ``fields`` the
+    other register columns, ``settings`` the ``settings`` block as a dict.
     """
 
-    def __init__(self, raw: dict):
+    def __init__(self, raw: dict, *, config: ConfigModel | None = None):
+        if config is None:
+            config, problems = validate_config(raw)
+            if problems:
+                raise ConfigError(problems)
         self.raw = raw
+        self.config = config
         self.fields: dict[str, dict] = dict(raw.get("fields") or {})
         self.criteria: dict[str, Criterion] = {
             key: _build_criterion(key, spec) for key, spec in (raw.get("criteria") or {}).items()
@@ -281,94 +321,76 @@ def _build_criterion(key: str, spec: Mapping) -> Criterion:
     )
 
 
-def _check_override(base: Mapping, override: Mapping) -> None:
-    """Reject an override that names a criterion or field the catalogue does not know."""
-    known_top = set(base) | {"weights"}
-    for key in override:
-        if key not in known_top:
-            raise ConfigError(
-                f"unknown top-level key {key!r} in the configuration; expected one of {sorted(base)}"
-            )
-    for section in ("criteria", "fields"):
-        for key, spec in (override.get(section) or {}).items():
-            if key in (base.get(section) or {}):
-                continue
-            if isinstance(spec, Mapping) and "kind" in spec:
-                continue  # a new criterion, fully defined
-            names = list(base.get(section) or {})
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(
-                f"{section}.{key}: unknown {section[:-1]}{hint}; a new one needs at least "
-                "'kind', 'axis', 'weight' and, for levels, 'levels'"
-            )
-
-
-def _check_catalogue(raw: Mapping) -> None:
-    for key, spec in (raw.get("criteria") or {}).items():
-        where = f"criteria.{key}"
-        if not isinstance(spec, Mapping):
-            raise ConfigError(f"{where}: expected a mapping, got {spec!r}")
-        kind = spec.get("kind")
-        if kind not in KINDS:
-            raise ConfigError(f"{where}.kind: {kind!r} is not one of {list(KINDS)}")
-        axis = spec.get("axis", "descriptive")
-        if axis not in AXES:
-            raise ConfigError(f"{where}.axis: {axis!r} is not one of {list(AXES)}")
-        weight = spec.get("weight", 0)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
-            raise ConfigError(f"{where}.weight: {weight!r} is not a number")
-        if weight < 0:
-            raise ConfigError(f"{where}.weight: {weight} is negative; weights must be >= 0")
-        levels = spec.get("levels") or []
-        if kind in ("ordinal", "categorical", "multi") and not levels:
-            raise ConfigError(f"{where}.levels: a {kind} criterion needs its levels")
-        seen = set()
-        with_score = [lv for lv in levels if isinstance(lv, Mapping) and lv.get("score") is not None]
-        for i, lv in enumerate(levels):
-            if not isinstance(lv, Mapping) or "key" not in lv:
-                raise ConfigError(f"{where}.levels[{i}]: expected a mapping with a 'key'")
-            if lv["key"] in seen:
-                raise ConfigError(f"{where}.levels[{i}]: level {lv['key']!r} appears twice")
-            seen.add(lv["key"])
-            score = lv.get("score")
-            if with_score and score is None:
-                raise ConfigError(
-                    f"{where}.levels.{lv['key']}: level without a score while other levels of "
-                    f"{key!r} have one; give a score to every level or to none"
-                )
-            if score is not None and (
-                isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1
-            ):
-                raise ConfigError(f"{where}.levels.{lv['key']}.score: {score!r} is not a number in [0, 1]")
-    for key, fit in (raw.get("positioning") or {}).items():
-        crit = (raw.get("criteria") or {}).get("decision_criteria") or {}
-        known = [lv["key"] for lv in crit.get("levels") or []]
-        if key not in known:
-            raise ConfigError(f"positioning.{key}: not a decision criterion level; expected one of {known}")
-        if isinstance(fit, bool) or not isinstance(fit, (int, float)) or not -1 <= fit <= 1:
-            raise ConfigError(f"positioning.{key}: {fit!r} is not a number in [-1, 1]")
+def _checked_layer(base: Mapping, layer: Mapping, problems: list[Problem]) -> dict:
+    """``layer`` ready to merge into ``base``: what it names that ``base`` does not know is
+    reported in ``problems`` and left out; ``weights: {k: w}`` becomes ``criteria.k.weight``."""
+    out = {}
+    known_top = [*base, "weights"]
+    for key, value in layer.items():
+        if key in known_top:
+            out[key] = value
+        else:
+            close = _hint(key, known_top)
+            problems.append(Problem(str(key), f"unknown top-level key{close}"
+                                    + ("" if close else f"; expected one of {sorted(known_top)}")))
+    for section, what in (("criteria", "criterion"), ("fields", "field")):
+        given = out.get(section)
+        if not isinstance(given, Mapping):
+            continue
+        names = list(base.get(section) or {})
+        kept = {}
+        for key, spec in given.items():
+            if key in names or (isinstance(spec, Mapping) and "kind" in spec):
+                kept[key] = spec  # known, or a new one fully defined
+            else:
+                problems.append(Problem(f"{section}.{key}", f"unknown {what}{_hint(key, names)}; a new one needs "
+                                        "at least 'kind', 'axis', 'weight' and, for levels, 'levels'"))
+        out[section] = kept
+    weights = out.pop("weights", None)
+    if weights is not None and not isinstance(weights, Mapping):
+        problems.append(Problem("weights", f"expected a mapping of criterion to weight, got {weights!r}"))
+    elif weights:
+        criteria = [*(base.get("criteria") or {}), *(out.get("criteria") or {})]
+        patch = {}
+        for key, weight in weights.items():
+            if key in criteria:
+                patch[key] = {"weight": weight}
+            else:
+                problems.append(Problem(f"weights.{key}", f"unknown criterion{_hint(key, criteria)}"))
+        out = deep_merge(out, {"criteria": patch})
+    settings = out.get("settings")
+    if isinstance(settings, Mapping) and isinstance(settings.get("actions"), Mapping):
+        out["settings"] = {**settings, "actions": drop_stale_french(settings["actions"])}
+    return out
 
 
 def default_catalogue_path() -> Path:
     return Path(str(resources.files("portfolio_analysis.config").joinpath("criteria.yaml")))
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict:
+    return read_yaml(default_catalogue_path())
+
+
 def read_yaml(path: str | Path) -> dict:
+    """A YAML file as a dict; :class:`ConfigError` when it is missing, not YAML or not a mapping."""
     try:
         with open(path, encoding="utf-8-sig") as fh:
             data = yaml.safe_load(fh) or {}
+    except OSError as exc:
+        raise ConfigError([Problem("", f"{path}: cannot be read ({exc.strerror or exc})")]) from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+        raise ConfigError([Problem("", f"{path}: not valid YAML ({exc})")]) from exc
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
+        raise ConfigError([Problem("", f"{path}: expected a mapping at the top level, got {type(data).__name__}")])
     return dict(data)
 
 
 def load_catalogue(
     config: str | Path | Mapping | None = None, *, overrides: list[str] | tuple = ()
 ) -> Catalogue:
-    """The shipped catalogue, merged with an analyst's config and ``KEY=VALUE`` overrides.
+    """The shipped catalogue, merged with an analyst's config and ``KEY=VALUE`` overrides, checked.
 
     Parameters
     ----------
@@ -381,25 +403,33 @@ def load_catalogue(
     Raises
     ------
     ConfigError
-        Naming the key: an unknown criterion, a negative weight, a level without
-        a score, a score outside [0, 1], ...
+        One error listing every problem, each with its key path (``.problems``): an
+        unknown criterion, setting or key (with a did-you-mean), a negative weight, a
+        level without a score, a score outside [0, 1], a rule of the actions that cannot
+        be read, ...
     """
-    base = read_yaml(default_catalogue_path())
-    raw = base
+    problems: list[Problem] = []
     layers: list[Mapping] = []
     if config is not None:
-        layers.append(read_yaml(config) if isinstance(config, (str, Path)) else dict(config))
+        if isinstance(config, (str, Path)):
+            try:
+                layers.append(read_yaml(config))
+            except ConfigError as exc:
+                problems += exc.problems
+        elif isinstance(config, Mapping):
+            layers.append(dict(config))
+        else:
+            problems.append(Problem("", f"the configuration: expected a YAML file or a mapping, got {config!r}"))
     for assignment in overrides:
-        layers.append(set_dotted({}, assignment))
+        try:
+            layers.append(_nested(*_assignment(assignment)))
+        except ConfigError as exc:
+            problems += exc.problems
+    raw = copy.deepcopy(_shipped())
     for layer in layers:
-        layer = dict(layer)
-        weights = layer.pop("weights", None) or {}
-        if not isinstance(weights, Mapping):
-            raise ConfigError(f"weights: expected a mapping of criterion to weight, got {weights!r}")
-        crit_patch = {k: {"weight": w} for k, w in weights.items()}
-        if crit_patch:
-            layer = deep_merge(layer, {"criteria": crit_patch})
-        _check_override(raw, layer)
-        raw = deep_merge(raw, layer)
-    _check_catalogue(raw)
-    return Catalogue(raw)
+        raw = deep_merge(raw, _checked_layer(raw, layer, problems), problems=problems)
+    model, found = validate_config(raw)
+    problems = list(dict.fromkeys([*problems, *found]))
+    if problems:
+        raise ConfigError(problems)
+    return Catalogue(raw, config=model)

@@ -17,8 +17,11 @@ import nbformat
 KERNEL = "python3"
 # what every notebook imports: loaded while the analysis is being computed
 WARM_UP = (
-    "import matplotlib.pyplot, pandas, IPython.display\n"
-    "import portfolio_analysis.deliver.page, portfolio_analysis.archive, portfolio_analysis.plots\n"
+    "import matplotlib.pyplot, pandas, seaborn, IPython.display\n"
+    "import portfolio_analysis.deliver.page, portfolio_analysis.deliver.summary, portfolio_analysis.archive\n"
+    "import portfolio_analysis.plots.concentration, portfolio_analysis.plots.matrix, portfolio_analysis.plots.profiles\n"
+    "import portfolio_analysis.plots.scoring, portfolio_analysis.plots.segments, portfolio_analysis.plots.sensitivity\n"
+    "import portfolio_analysis.plots.validation\n"
 )
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
 
@@ -51,9 +54,9 @@ class NotebookSession:
         self.km = KernelManager(kernel_name=KERNEL)
         # the kernel's start-up notices are not the user's business
         self.km.start_kernel(cwd=self.cwd, extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
-        self._kc = self.km.client()
-        self._kc.start_channels()
-        self._kc.execute(WARM_UP, silent=True, store_history=False)  # runs while the caller works
+        self.kc = self.km.client()  # one client for every notebook of the session
+        self.kc.start_channels()
+        self.kc.execute(WARM_UP, silent=True, store_history=False)  # runs while the caller works
 
     def __enter__(self) -> NotebookSession:
         return self
@@ -63,15 +66,15 @@ class NotebookSession:
 
     def close(self) -> None:
         try:
-            self._kc.stop_channels()
+            self.kc.stop_channels()
         finally:
             if self.km.has_kernel:
                 self.km.shutdown_kernel(now=True)
 
     def _reset(self) -> None:
-        self._kc.wait_for_ready(timeout=self.timeout)
-        reply = self._kc.execute_interactive(RESET, silent=True, store_history=False, timeout=self.timeout,
-                                             output_hook=lambda msg: None)
+        """Clear the namespace and close the figures of the previous notebook."""
+        reply = self.kc.execute_interactive(RESET, silent=True, store_history=False, timeout=self.timeout,
+                                            output_hook=lambda msg: None)
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"the kernel could not be reset between notebooks: {reply['content']}")
 
@@ -82,21 +85,20 @@ class NotebookSession:
         """
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
+        from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
         self._reset()
-        nb = nbformat.read(str(source), as_version=4)
+        nb = load_notebook_node(str(source))  # as papermill reads it (every cell has its tags)
         nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL, language="python")
         client = NotebookClient(nb, km=self.km, kernel_name=KERNEL, timeout=self.timeout,
                                 resources={"metadata": {"path": self.cwd}}, allow_errors=False)
+        client.kc = self.kc
         try:
             client.execute()
         except CellExecutionError as exc:
             nbformat.write(nb, str(target))
             raise NotebookFailed(Path(source).name, _failed_cell(nb), exc.ename, exc.evalue) from None
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
         nbformat.write(nb, str(target))
         return nb
 

@@ -27,6 +27,9 @@ import pandas as pd
 from portfolio_analysis.i18n.language import Language, language
 
 
+FIGURE_DPI = 150  # the figures' resolution, in the report as in figures/
+
+
 class Table:
     """A table for the reader: shown without the row index, as text and as HTML.
 
@@ -122,17 +125,25 @@ class Page:
         return Markdown(text)
 
     def figure(self, fig, name: str) -> None:
-        """Write ``fig`` into the deliverable (``figures/<name>.png``) and show it."""
+        """Show ``fig`` and write it into the deliverable (``figures/<name>.png``), drawn once for both."""
+        import io
+
         import matplotlib.pyplot as plt
+        from IPython.display import Image, display
 
         from portfolio_analysis.i18n import translate_figure
 
         translate_figure(fig, self.lang)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        plt.close(fig)
+        png = buf.getvalue()
         if self.out_dir is not None:
             path = Path(self.out_dir) / "figures" / f"{name}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, dpi=150, bbox_inches="tight")
-        plt.show()
+            path.write_bytes(png)
+        width = int(fig.get_figwidth() * 100)  # shown at the size of matplotlib's inline figures
+        display(Image(data=png, format="png", width=width))
 
     def client_names(self) -> pd.Series:
         """Each client's name, its id where it has none, by ``client_id``."""

@@ -25,8 +25,8 @@ as a Pareto curve), :func:`gini`, :func:`hhi` with :func:`equivalent_number`,
 :func:`concentration_summary` gathers them.
 
 The settings of this step live in the catalogue's ``settings.concentration``
-block; :data:`CONCENTRATION_DEFAULTS` holds their defaults (one place). The curves are
-drawn by :mod:`portfolio_analysis.plots.concentration`.
+block (their defaults in ``criteria.yaml``; :func:`concentration_settings` reads them). The curves
+are drawn by :mod:`portfolio_analysis.plots.concentration`.
 
 >>> frame = pd.DataFrame({"client_id": ["a", "b", "c"], "profit": [300.0, 0.0, -100.0]})
 >>> w = whale_curve(frame)
@@ -38,7 +38,6 @@ drawn by :mod:`portfolio_analysis.plots.concentration`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +48,6 @@ import pandas as pd
 from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
 
 __all__ = [
-    "CONCENTRATION_DEFAULTS",
     "NoProfitError",
     "WhaleCurve",
     "concentration_settings",
@@ -65,18 +63,6 @@ __all__ = [
     "concentration_summary",
 ]
 
-#: Defaults of the ``settings.concentration`` block of the catalogue.
-CONCENTRATION_DEFAULTS: dict[str, Any] = {
-    # cumulative % of billing closing class A and class B (C is the rest)
-    "abc_cutoffs": [80.0, 95.0],
-    # a client at or above this % of billing is a major customer (IFRS 8 §34, ASC 280-10-50-42)
-    "major_customer_pct": 10.0,
-    # margin (fraction of billing) assumed per profitability level when no real figure exists
-    "margin_by_level": {"low": 0.02, "moderate": 0.10, "high": 0.20},
-    # the n largest clients whose share of billing is reported
-    "top_n": [1, 5, 10],
-}
-
 _TOL = 1e-9  # % points: 40 + 40 must land on 80, not 79.999…
 
 
@@ -85,22 +71,6 @@ class NoProfitError(ValueError):
 
 
 # -- settings -------------------------------------------------------------------
-def _block_settings(catalogue: Catalogue | None, block: str, defaults: Mapping) -> dict:
-    """``settings.<block>`` of the catalogue over ``defaults``; unknown keys raise ConfigError."""
-    cat = load_catalogue() if catalogue is None else catalogue
-    given = cat.settings.get(block) or {}
-    if not isinstance(given, Mapping):
-        raise ConfigError(f"settings.{block}: expected a mapping, got {given!r}")
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], list(defaults), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"settings.{block}.{unknown[0]}: unknown setting{hint}; expected one of {list(defaults)}"
-        )
-    return {**defaults, **given}
-
-
 def _check_cutoffs(cutoffs: Any, where: str = "abc_cutoffs") -> tuple[float, float]:
     ok = isinstance(cutoffs, (list, tuple)) and len(cutoffs) == 2
     ok = ok and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in cutoffs)
@@ -110,36 +80,17 @@ def _check_cutoffs(cutoffs: Any, where: str = "abc_cutoffs") -> tuple[float, flo
 
 
 def concentration_settings(catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """The ``settings.concentration`` block merged over :data:`CONCENTRATION_DEFAULTS`.
+    """The ``settings.concentration`` block in force (checked when the catalogue was loaded).
 
-    Raises
-    ------
-    ConfigError
-        Naming the key: an unknown setting, cut-offs that are not ``0 < A < B <= 100``,
-        a margin level that is not a profitability level or not a number.
+    Keys: ``abc_cutoffs`` (cumulative % of billing closing classes A and B, as a tuple),
+    ``major_customer_pct``, ``margin_by_level`` (profitability level → margin as a
+    fraction of billing) and ``top_n``.
+
+    >>> concentration_settings()["abc_cutoffs"]
+    (80.0, 95.0)
     """
     cat = load_catalogue() if catalogue is None else catalogue
-    out = _block_settings(cat, "concentration", CONCENTRATION_DEFAULTS)
-    out["abc_cutoffs"] = _check_cutoffs(out["abc_cutoffs"], "settings.concentration.abc_cutoffs")
-    margins = out["margin_by_level"] or {}
-    if not isinstance(margins, Mapping):
-        raise ConfigError(f"settings.concentration.margin_by_level: expected a mapping, got {margins!r}")
-    levels = cat.criteria["profitability"].level_keys if "profitability" in cat.criteria else list(margins)
-    for level, margin in margins.items():
-        if level not in levels:
-            raise ConfigError(
-                f"settings.concentration.margin_by_level.{level}: not a profitability level; "
-                f"expected one of {levels}"
-            )
-        if not isinstance(margin, (int, float)) or isinstance(margin, bool) or not -1 <= margin <= 1:
-            raise ConfigError(
-                f"settings.concentration.margin_by_level.{level}: {margin!r} is not a margin "
-                "as a fraction of billing (e.g. 0.10 for 10 %)"
-            )
-    out["margin_by_level"] = {k: float(v) for k, v in margins.items()}
-    out["major_customer_pct"] = float(out["major_customer_pct"])
-    out["top_n"] = [int(n) for n in out["top_n"]]
-    return out
+    return cat.config.settings.concentration.model_dump()
 
 
 # -- profit ---------------------------------------------------------------------
@@ -402,12 +353,14 @@ def equivalent_number(hhi_value: float) -> float:
     return float(10_000 / hhi_value) if hhi_value and hhi_value > 0 else float("nan")
 
 
-def top_shares(values, ns: Sequence[int] = (1, 5, 10)) -> dict[int, float]:
+def top_shares(values, ns: Sequence[int] | None = None) -> dict[int, float]:
     """The % of billing held by the ``n`` largest clients, for each ``n`` (100 when ``n`` ≥ clients).
 
     >>> top_shares([50, 30, 20], ns=(1, 5))
     {1: 50.0, 5: 100.0}
     """
+    if ns is None:
+        ns = concentration_settings()["top_n"]
     x = np.sort(_values(values))[::-1]
     total = x.sum()
     if total <= 0:
@@ -445,7 +398,7 @@ def lorenz_curve(billing: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 
 def abc_classes(
-    billing: pd.DataFrame | pd.Series, cutoffs: Sequence[float] = (80.0, 95.0)
+    billing: pd.DataFrame | pd.Series, cutoffs: Sequence[float] | None = None
 ) -> pd.DataFrame:
     """ABC (Pareto) classes of billing.
 
@@ -459,8 +412,9 @@ def abc_classes(
     ----------
     billing : DataFrame or Series
         A register (``client_id``, ``billing``) or billing indexed by client id.
-    cutoffs : (float, float)
-        Cumulative % of billing closing A and B, ``0 < A < B <= 100``.
+    cutoffs : (float, float), optional
+        Cumulative % of billing closing A and B, ``0 < A < B <= 100``; default
+        ``settings.concentration.abc_cutoffs`` (80, 95).
 
     Returns
     -------
@@ -470,6 +424,8 @@ def abc_classes(
     >>> abc_classes(pd.Series([50, 40, 6, 4], index=list("abcd")))["abc_class"].tolist()
     ['A', 'A', 'B', 'C']
     """
+    if cutoffs is None:
+        cutoffs = concentration_settings()["abc_cutoffs"]
     a, b = _check_cutoffs(tuple(cutoffs))
     s = _billing(billing)
     curve = lorenz_curve(s)
@@ -486,11 +442,11 @@ def abc_classes(
     return curve
 
 
-def major_customers(billing: pd.DataFrame | pd.Series, threshold_pct: float = 10.0) -> pd.DataFrame:
+def major_customers(billing: pd.DataFrame | pd.Series, threshold_pct: float | None = None) -> pd.DataFrame:
     """Clients at or above ``threshold_pct`` % of total billing (inclusive), largest first.
 
     10 % is the threshold at which IFRS 8 (§34) and ASC 280 require an entity to disclose
-    its reliance on a single major customer.
+    its reliance on a single major customer; ``None`` takes ``settings.concentration.major_customer_pct``.
 
     Returns
     -------
@@ -500,6 +456,8 @@ def major_customers(billing: pd.DataFrame | pd.Series, threshold_pct: float = 10
     >>> major_customers(pd.Series([10, 20, 70], index=list("abc")))["client_id"].tolist()
     ['c', 'b', 'a']
     """
+    if threshold_pct is None:
+        threshold_pct = concentration_settings()["major_customer_pct"]
     curve = lorenz_curve(billing)
     major = curve[curve["share_pct"] >= threshold_pct - _TOL]
     return major[["client_id", "billing", "share_pct"]].reset_index(drop=True)

@@ -28,23 +28,31 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DEFAULTS = {"declining_threshold": -0.10, "max_growth": 0.5, "trend_months": 24, "trend_damping": 0.5}
+from portfolio_analysis.config.catalogue import load_catalogue
 
 
 def settings(catalogue=None) -> dict:
-    """The financial settings in force: the catalogue's ``settings.financials`` over the defaults."""
-    own = (catalogue.settings.get("financials", {}) if catalogue is not None else {}) or {}
-    return {**DEFAULTS, **own}
+    """The financial settings in force: the catalogue's ``settings.financials`` (the shipped one by default).
+
+    Keys: ``declining_threshold``, ``max_growth``, ``trend_months``, ``trend_damping``.
+
+    >>> settings()["trend_months"]
+    24
+    """
+    cat = load_catalogue() if catalogue is None else catalogue
+    return cat.config.settings.financials.model_dump()
 
 
-def billing_change(clients: pd.DataFrame, *, declining_threshold: float = DEFAULTS["declining_threshold"]) -> pd.DataFrame:
+def billing_change(clients: pd.DataFrame, *, declining_threshold: float | None = None) -> pd.DataFrame:
     """Year-over-year change per client and the declining flag.
 
     Returns ``client_id, billing, billing_previous, change, change_pct, declining`` where
     ``change_pct = (billing / billing_previous − 1) × 100`` (NaN without a positive previous
     year) and ``declining`` is True when the change is at or below ``declining_threshold``
-    (a fraction: −0.10 is −10 %).
+    (a fraction: −0.10 is −10 %; default ``settings.financials.declining_threshold``).
     """
+    if declining_threshold is None:
+        declining_threshold = settings()["declining_threshold"]
     billing, prev = (
         pd.to_numeric(clients[c], errors="coerce") if c in clients.columns else pd.Series(np.nan, index=clients.index)
         for c in ("billing", "billing_previous")
@@ -135,9 +143,9 @@ def project_billing(
     clients: pd.DataFrame | None = None,
     *,
     end=None,
-    trend_months: int = DEFAULTS["trend_months"],
-    max_growth: float = DEFAULTS["max_growth"],
-    trend_damping: float = DEFAULTS["trend_damping"],
+    trend_months: int | None = None,
+    max_growth: float | None = None,
+    trend_damping: float | None = None,
 ) -> Projection:
     """Project each client's billing for the 12 months after ``end``.
 
@@ -147,12 +155,17 @@ def project_billing(
     clients : the register; its ``billing`` and ``billing_previous`` serve the run-rate
         fallback for clients without monthly history
     end : last month of history (default: the last month in ``by_month``)
-    trend_months, max_growth, trend_damping : see the module's description
+    trend_months, max_growth, trend_damping : see the module's description; default:
+        ``settings.financials`` of the shipped catalogue
 
     Returns
     -------
     Projection with ``table`` = ``client_id, billing_last_12m, projection_12m, method``.
     """
+    fin = settings()
+    trend_months = fin["trend_months"] if trend_months is None else trend_months
+    max_growth = fin["max_growth"] if max_growth is None else max_growth
+    trend_damping = fin["trend_damping"] if trend_damping is None else trend_damping
     rows = []
     seasonal = pd.Series(1.0, index=range(1, 13))
     covered: set = set()

@@ -11,7 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DEFAULTS = {"key_person_share": 0.25}
+from portfolio_analysis.config.catalogue import load_catalogue
+
+
+def settings(catalogue=None) -> dict:
+    """The ``settings.profiles`` block in force (the shipped catalogue's by default).
+
+    >>> settings()["key_person_share"]
+    0.25
+    """
+    cat = load_catalogue() if catalogue is None else catalogue
+    return cat.config.settings.profiles.model_dump()
 
 
 def level_counts(clients: pd.DataFrame, key: str, *, catalogue, lang: str = "en") -> pd.DataFrame:
@@ -74,13 +84,18 @@ def relationship_coverage(clients: pd.DataFrame, contacts: pd.DataFrame) -> pd.D
     )
 
 
-def owner_spread(clients: pd.DataFrame, *, key_person_share: float = DEFAULTS["key_person_share"]) -> pd.DataFrame:
+def owner_spread(
+    clients: pd.DataFrame, *, key_person_share: float | None = None, catalogue=None
+) -> pd.DataFrame:
     """Accounts and billing per owner on our side, largest billing first.
 
     Returns ``owner, accounts, billing, billing_share_pct, key_person_risk``; an owner
-    holding ``key_person_share`` (a fraction) of the billing or more is a key-person risk.
+    holding ``key_person_share`` (a fraction) of the billing or more is a key-person risk
+    (default: ``settings.profiles.key_person_share`` of ``catalogue``, 0.25 shipped).
     Clients without an owner are grouped under a missing owner.
     """
+    if key_person_share is None:
+        key_person_share = settings(catalogue)["key_person_share"]
     billing = pd.to_numeric(clients.get("billing"), errors="coerce").fillna(0.0)
     frame = pd.DataFrame({"owner": clients["owner"].astype("object").where(clients["owner"].notna(), None),
                           "billing": billing})

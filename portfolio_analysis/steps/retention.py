@@ -1,7 +1,7 @@
 """Step 7 — retention economics: what keeping, losing and ending clients is worth.
 
 The article's figures are parameters, with its values as defaults (the catalogue's
-``settings.retention`` block over :data:`RETENTION_DEFAULTS`):
+``settings.retention`` block, defaults in ``criteria.yaml``):
 
 * most companies lose **45–50 % of their clients in five years**; the implied annual
   retention is ``r = (1 − lost) ** (1 / years)`` — 47.5 % lost in five years gives
@@ -33,11 +33,11 @@ import numpy as np
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
+from portfolio_analysis.config.model import RetentionSettings, validate_block
 from portfolio_analysis.steps import financials
-from portfolio_analysis.steps.concentration import _block_settings, client_profit
+from portfolio_analysis.steps.concentration import client_profit
 
 __all__ = [
-    "RETENTION_DEFAULTS",
     "retention_settings",
     "annual_retention",
     "lifetime_value",
@@ -49,26 +49,6 @@ __all__ = [
     "retention_scenarios",
     "SCENARIO_COLUMNS",
 ]
-
-#: Defaults of the ``settings.retention`` block of the catalogue (the article's figures).
-RETENTION_DEFAULTS: dict[str, Any] = {
-    # share of clients lost over `lost_years` (the article: 45–50 % in five years); the midpoint is used
-    "lost_share": [0.45, 0.50],
-    "lost_years": 5,
-    # a measured annual retention (0–1) replaces the one implied by lost_share; null: implied
-    "annual_retention": None,
-    # discount rate of the lifetime value, a year
-    "discount_rate": 0.10,
-    # acquiring a client costs this many times keeping one (literature: 5–25×)
-    "acquisition_cost_multiple": 20,
-    "acquisition_cost_range": [5, 25],
-    # what keeping one client costs a year; with it, the at-risk scenario prices replacing them
-    "retention_cost_per_client": None,
-    # the "retention + n points" scenario (0.05: 5 percentage points)
-    "retention_uplift": 0.05,
-    # the literature's claim for +5 % retention: profit +25 % to +85 % (illustration only)
-    "literature_profit_uplift": [0.25, 0.85],
-}
 
 #: Columns of :func:`retention_scenarios`, in order.
 SCENARIO_COLUMNS = [
@@ -86,58 +66,45 @@ _FIXED_COSTS = (
 
 
 # -- settings -------------------------------------------------------------------
-def _pair(value: Any, where: str, *, low=0.0, high=None) -> tuple[float, float]:
-    ok = isinstance(value, (list, tuple)) and len(value) == 2
-    ok = ok and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    ok = ok and value[0] <= value[1] and value[0] >= low and (high is None or value[1] <= high)
-    if not ok:
-        span = f"between {low:g} and {high:g}" if high is not None else f">= {low:g}"
-        raise ConfigError(f"{where}: {value!r} is not a range [low, high] {span}")
-    return float(value[0]), float(value[1])
-
-
 def retention_settings(catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """The ``settings.retention`` block merged over :data:`RETENTION_DEFAULTS`, checked.
+    """The ``settings.retention`` block in force (checked when the catalogue was loaded).
 
-    Raises
-    ------
-    ConfigError
-        Naming the key: an unknown setting, a share outside [0, 1], a range that is not
-        increasing.
+    Keys: ``lost_share`` (share of clients lost over ``lost_years``, a range whose
+    midpoint is used), ``lost_years``, ``annual_retention`` (a measured one replaces the
+    implied one; None: implied), ``discount_rate``, ``acquisition_cost_multiple`` and
+    ``acquisition_cost_range`` (acquiring a client costs that many times keeping one),
+    ``retention_cost_per_client`` (None: unknown), ``retention_uplift`` (the "retention +
+    n points" scenario) and ``literature_profit_uplift`` (illustration only).
+
+    >>> retention_settings()["lost_share"]
+    (0.45, 0.5)
     """
     cat = load_catalogue() if catalogue is None else catalogue
-    return _checked(_block_settings(cat, "retention", RETENTION_DEFAULTS))
+    return cat.config.settings.retention.model_dump()
 
 
-def _checked(out: dict[str, Any]) -> dict[str, Any]:
-    out = dict(out)
-    out["lost_share"] = _pair(out["lost_share"], "settings.retention.lost_share", high=1.0)
-    out["acquisition_cost_range"] = _pair(out["acquisition_cost_range"], "settings.retention.acquisition_cost_range")
-    out["literature_profit_uplift"] = _pair(
-        out["literature_profit_uplift"], "settings.retention.literature_profit_uplift", low=-1.0
-    )
-    for key, low, high in (("annual_retention", 0, 1), ("discount_rate", 0, None),
-                           ("retention_uplift", -1, 1), ("lost_years", 0, None),
-                           ("acquisition_cost_multiple", 0, None), ("retention_cost_per_client", 0, None)):
-        v = out[key]
-        if v is None and key in ("annual_retention", "retention_cost_per_client"):
-            continue
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < low or (high is not None and v > high):
-            span = f"between {low} and {high}" if high is not None else f">= {low}"
-            raise ConfigError(f"settings.retention.{key}: {v!r} is not a number {span}")
-        out[key] = float(v)
-    return out
+def _checked(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` checked as a ``settings.retention`` block; :class:`ConfigError` naming each bad key."""
+    model, problems = validate_block(RetentionSettings, values, ("settings", "retention"))
+    if problems:
+        raise ConfigError(problems)
+    return model.model_dump()
 
 
 # -- the article's figures ------------------------------------------------------
-def annual_retention(lost_in_years: float = 0.475, years: float = 5) -> float:
+def annual_retention(lost_in_years: float | None = None, years: float | None = None) -> float:
     """The constant annual retention that loses ``lost_in_years`` of the clients in ``years``.
 
-    ``r = (1 − lost) ** (1 / years)``; the annual churn is ``1 − r``.
+    ``r = (1 − lost) ** (1 / years)``; the annual churn is ``1 − r``. ``None`` takes the
+    configuration's: the midpoint of ``settings.retention.lost_share`` and its ``lost_years``.
 
     >>> round(annual_retention(0.475, 5), 4), round(1 - annual_retention(0.475, 5), 4)
     (0.8791, 0.1209)
     """
+    if lost_in_years is None or years is None:
+        cfg = retention_settings()
+        lost_in_years = sum(cfg["lost_share"]) / 2 if lost_in_years is None else lost_in_years
+        years = cfg["lost_years"] if years is None else years
     if not 0 <= lost_in_years <= 1:
         raise ValueError(f"lost_in_years must be a share between 0 and 1, got {lost_in_years!r}")
     if not years > 0:
@@ -145,7 +112,7 @@ def annual_retention(lost_in_years: float = 0.475, years: float = 5) -> float:
     return float((1 - lost_in_years) ** (1 / years))
 
 
-def lifetime_value(margin, retention, discount_rate: float = 0.10):
+def lifetime_value(margin, retention, discount_rate: float | None = None):
     """Lifetime value ``m · r / (1 + d − r)`` of a client with annual margin ``m``.
 
     Convention: the first margin is received one period from now, once the client has
@@ -159,8 +126,9 @@ def lifetime_value(margin, retention, discount_rate: float = 0.10):
         The annual margin (profit) per client.
     retention : float, array or Series
         The annual retention, in [0, 1].
-    discount_rate : float
-        ``d`` >= 0; ``r = 1`` with ``d = 0`` has no finite value and raises.
+    discount_rate : float, optional
+        ``d`` >= 0; ``r = 1`` with ``d = 0`` has no finite value and raises. Default:
+        ``settings.retention.discount_rate`` (0.10).
 
     Returns
     -------
@@ -169,6 +137,8 @@ def lifetime_value(margin, retention, discount_rate: float = 0.10):
     >>> round(lifetime_value(1.0, 0.8, 0.10), 4)
     2.6667
     """
+    if discount_rate is None:
+        discount_rate = retention_settings()["discount_rate"]
     r = np.asarray(retention, dtype="float64")
     if np.any((r < 0) | (r > 1)):
         raise ValueError(f"retention must be between 0 and 1, got {retention!r}")
@@ -187,7 +157,7 @@ def lifetime_value(margin, retention, discount_rate: float = 0.10):
 def retention_assumptions(*, catalogue: Catalogue | None = None, **overrides) -> dict[str, Any]:
     """The retention figures in force, resolved: settings, then ``overrides`` (same keys).
 
-    Keys: those of :data:`RETENTION_DEFAULTS` plus ``annual_retention`` (the measured one,
+    Keys: those of :func:`retention_settings` plus ``annual_retention`` (the measured one,
     or the one implied by the midpoint of ``lost_share``), ``annual_retention_range`` (from
     the ends of ``lost_share``), ``annual_churn``, ``expected_lifetime_years`` (``1 / (1 − r)``)
     and ``lifetime_multiple`` (CLV / annual margin, ``r / (1 + d − r)``).
@@ -197,9 +167,9 @@ def retention_assumptions(*, catalogue: Catalogue | None = None, **overrides) ->
     (0.879, 12.1)
     """
     cfg = retention_settings(catalogue)
-    unknown = set(overrides) - set(RETENTION_DEFAULTS)
+    unknown = set(overrides) - set(cfg)
     if unknown:
-        raise TypeError(f"unknown retention setting(s) {sorted(unknown)}; expected {list(RETENTION_DEFAULTS)}")
+        raise TypeError(f"unknown retention setting(s) {sorted(unknown)}; expected {list(cfg)}")
     cfg = _checked({**cfg, **{k: v for k, v in overrides.items() if v is not None}})
     low, high = cfg["lost_share"]
     years = cfg["lost_years"]
@@ -346,15 +316,20 @@ def portfolio_value(lifetime_values: pd.DataFrame) -> float:
 def literature_scenario(
     total_profit: float,
     *,
-    retention_uplift: float = 0.05,
-    profit_uplift: tuple[float, float] = (0.25, 0.85),
+    retention_uplift: float | None = None,
+    profit_uplift: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """The literature's claim applied to this portfolio's profit: an illustration only.
 
     "+5 % retention raises profit by 25–85 %" (Reichheld & Sasser 1990, quoted by the
     article) is an average over other companies and industries. The two rows show what
-    the low and high ends would mean here; they are not a prediction.
+    the low and high ends would mean here; they are not a prediction. ``None`` takes
+    ``settings.retention.retention_uplift`` and ``literature_profit_uplift``.
     """
+    if retention_uplift is None or profit_uplift is None:
+        cfg = retention_settings()
+        retention_uplift = cfg["retention_uplift"] if retention_uplift is None else retention_uplift
+        profit_uplift = cfg["literature_profit_uplift"] if profit_uplift is None else profit_uplift
     rows = []
     for end, uplift in zip(("low", "high"), profit_uplift):
         rows.append(

@@ -44,7 +44,8 @@ with the shipped weights, 10 on each axis, it is the mean of the two axis scores
 when the client has every criterion). A client with no data on an axis gets NaN
 for it.
 
-The defaults of the ``settings.scoring`` block live in :data:`SCORING_DEFAULTS`.
+The ``settings.scoring`` block of the catalogue holds the figures above
+(``criteria.yaml`` has their defaults; :func:`scoring_settings` reads them).
 
 >>> import pandas as pd
 >>> clients = pd.DataFrame({"client_id": ["A", "B"],
@@ -68,18 +69,6 @@ import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
 
-#: Defaults of the ``settings.scoring`` block of the catalogue (one place for each rule).
-SCORING_DEFAULTS: dict[str, Any] = {
-    # below this share of the total weight a client is flagged insufficient_data
-    "min_coverage": 0.6,
-    # margin (%) mapped linearly onto the profitability score [0, 1], clipped
-    "margin_pct_range": [0.0, 30.0],
-    # share of wallet (%) mapped linearly onto the share-of-wallet score [0, 1], clipped
-    "share_of_wallet_pct_range": [0.0, 100.0],
-    # billing-size score of every client when the portfolio has no spread of billing
-    "flat_score": 0.5,
-}
-
 #: The axes that carry a score, in output order.
 SCORED_AXES = ("value", "relationship")
 
@@ -92,32 +81,17 @@ def _catalogue(catalogue: Catalogue | None) -> Catalogue:
 
 
 def scoring_settings(catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """The ``settings.scoring`` block of the catalogue merged over :data:`SCORING_DEFAULTS`.
+    """The ``settings.scoring`` block in force (checked when the catalogue was loaded).
 
-    Raises
-    ------
-    ConfigError
-        Naming the key, when a range is not two increasing numbers or a share is
-        outside [0, 1].
+    Keys: ``min_coverage`` (below this share of the total weight a client is flagged
+    ``insufficient_data``), ``margin_pct_range`` and ``share_of_wallet_pct_range`` (the
+    ranges mapped linearly onto [0, 1], as ``(low, high)``) and ``flat_score`` (the
+    billing-size score when the portfolio has no spread of billing).
+
+    >>> scoring_settings()["margin_pct_range"]
+    (0.0, 30.0)
     """
-    cat = _catalogue(catalogue)
-    given = cat.settings.get("scoring") or {}
-    if not isinstance(given, Mapping):
-        raise ConfigError(f"settings.scoring: expected a mapping, got {given!r}")
-    unknown = set(given) - set(SCORING_DEFAULTS)
-    if unknown:
-        key = sorted(unknown)[0]
-        close = difflib.get_close_matches(key, list(SCORING_DEFAULTS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ConfigError(
-            f"settings.scoring.{key}: unknown setting{hint}; expected one of {list(SCORING_DEFAULTS)}"
-        )
-    out = {**SCORING_DEFAULTS, **given}
-    for key in ("margin_pct_range", "share_of_wallet_pct_range"):
-        out[key] = _check_range(out[key], f"settings.scoring.{key}")
-    for key in ("min_coverage", "flat_score"):
-        out[key] = _check_share(out[key], f"settings.scoring.{key}")
-    return out
+    return _catalogue(catalogue).config.settings.scoring.model_dump()
 
 
 def _check_range(value: Any, where: str) -> tuple[float, float]:

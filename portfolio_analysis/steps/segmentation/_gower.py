@@ -127,8 +127,11 @@ class EncodedClients:
             else:
                 col = self.code_keys.index(key)
                 a, b = self.codes[i, col], self.codes[j, col]
-                table = self.table(key)
                 ok = (a >= 0) & (b >= 0)
+                if not ok.any():  # no pair where both clients have a value (every level unknown)
+                    out[key] = np.full(len(i), np.nan)
+                    continue
+                table = self.table(key)
                 out[key] = np.where(ok, table[np.maximum(a, 0), np.maximum(b, 0)], np.nan)
         return pd.DataFrame(out)
 
@@ -177,10 +180,11 @@ def _source(cat: Catalogue, key: str) -> str:
 
 
 def _available(clients: pd.DataFrame, cat: Catalogue, key: str) -> bool:
+    """Whether the clients hold a value of criterion ``key`` (a column left empty holds none)."""
     source = _source(cat, key)
     if source == "billing_growth" and source not in clients.columns:
-        return {"billing", "billing_previous"} <= set(clients.columns)
-    return source in clients.columns
+        return all(c in clients.columns and clients[c].notna().any() for c in ("billing", "billing_previous"))
+    return source in clients.columns and bool(clients[source].notna().any())
 
 
 def _default_kind(clients: pd.DataFrame, cat: Catalogue, key: str) -> str:
