@@ -15,14 +15,10 @@ the current and previous 12 months per client (:class:`InvoiceTables`).
 :func:`fill_register` puts these figures into a client register where it lacks
 them, and adds the clients found only in the invoices.
 
-Two engines do the work. ``"pandas"`` reads with pyarrow, a million lines at a
-time, and works on arrow and numpy arrays; ``"duckdb"`` reads, validates and
-aggregates CSV and Parquet files in SQL. Both load the same lines and report the
-same problems and counts. ``"auto"`` is pandas: on the 2-core machine of
-``bench/bench_invoices.py`` it takes 10 million Parquet lines to the per-client
-tables in about 2.5 s under 1 GiB, where DuckDB needs 3-5 times the time and 3
-times the memory, because the lines must come back as a DataFrame and every text
-cell crosses from DuckDB to Python (see ``bench/README.md``).
+The lines are read with pyarrow, a million at a time, and checked on arrow and
+numpy arrays: on the 2-core machine of ``bench/bench_invoices.py`` 10 million
+Parquet lines reach the per-client tables in about 2.5 s under 1 GiB (see
+``bench/README.md``).
 
 Client ids and service categories repeat, so the lines hold them as pandas
 categoricals of ``str`` (``categorical=False`` gives plain ``str`` columns, at
@@ -86,7 +82,6 @@ INVOICE_FIELDS = (
 #: The columns of the frame returned by :func:`load_invoices`.
 LINE_COLUMNS = ["client_id", "date", "amount", "service_category", "cost", "invoice_id", "source_row"]
 UNSPECIFIED = "unspecified"
-ENGINES = ("auto", "pandas", "duckdb")
 
 # Header names recognised without a mapping, compared after folding case, accents,
 # spaces and punctuation (so "Customer ID", "customer_id" and "CustomerID" meet).
@@ -163,8 +158,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Whitespace stripped around cells; the same explicit set in both engines so that
-# they agree, with the non-breaking spaces French spreadsheets write.
+# Whitespace stripped around cells: an explicit set, with the non-breaking spaces
+# French spreadsheets write.
 _WS = " \t\n\r\x0b\x0c\u00a0\u202f\u2007\u2009\ufeff"
 _PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 _FLOAT_ID = r"^([0-9]+)\.0+$"
@@ -338,7 +333,6 @@ def load_invoices(
     mapping: Mapping[str, str] | None = None,
     report: ValidationReport | None = None,
     date_formats: list[str] | tuple[str, ...] | None = None,
-    engine: str = "auto",
     categorical: bool = True,
 ) -> pd.DataFrame:
     """Load invoice lines, check every line, and report what was not loaded.
@@ -360,9 +354,6 @@ def load_invoices(
     date_formats : list of str, optional
         ``strptime`` formats tried in turn; default the catalogue's
         ``settings.loading.date_formats``. Day and month order is never guessed.
-    engine : {"auto", "pandas", "duckdb"}
-        ``"auto"`` is ``"pandas"``. ``"duckdb"`` applies to CSV and Parquet
-        files; Excel files and DataFrames are always read with pandas.
     categorical : bool
         Hold ``client_id`` and ``service_category`` as categoricals of ``str``
         (default: the values repeat; 10 million lines fit in half the memory).
@@ -400,8 +391,6 @@ def load_invoices(
     written exactly as a format writes them take a fast path, the rest the
     shared parsers. Without ``report`` the problems are not kept anywhere.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     report = report if report is not None else ValidationReport()
     if date_formats is None:
         date_formats = load_catalogue().settings.get("loading", {}).get("date_formats") or [
@@ -413,10 +402,7 @@ def load_invoices(
     formats = [str(f) for f in date_formats]
     src = _open_source(source)
     columns = _resolve_columns(src, mapping, report)
-    if engine == "duckdb" and src.kind in ("csv", "parquet"):
-        lines, problems, counts = _load_duckdb(src, columns, formats, categorical)
-    else:
-        lines, problems, counts = _load_pandas(src, columns, formats, categorical)
+    lines, problems, counts = _load_lines(src, columns, formats, categorical)
     # arrow keeps the buffers it freed for reuse; hand them back now that loading is done
     pa.default_memory_pool().release_unused()
     report.add_frame(problems)
@@ -744,7 +730,7 @@ def _parse_dates(cells: _Cells, formats: list[str]) -> tuple[np.ndarray, np.ndar
 
 
 # ----------------------------------------------------------------------------
-# the pandas (+ pyarrow) engine
+# loading: batch after batch, every line kept or reported
 # ----------------------------------------------------------------------------
 _BATCH_ROWS = 1 << 20  # lines parsed at a time: bounds the memory of the intermediate arrays
 
@@ -810,6 +796,32 @@ def _iter_batches(src: _Source, columns: dict[str, str], attempt: int):
             yield {f: _series_cells(part[c]) for f, c in columns.items()}, len(part), rows
 
 
+def _iter_csv_tables(src: _Source, wanted: list[str], attempt: int):
+    import pyarrow.csv as pacsv
+
+    raw_of = dict(zip(src.headers, src.raw_headers or src.headers))
+    include = [raw_of.get(c, c) for c in wanted]
+    encoding = "cp1252" if src.encoding == "cp1252" or attempt == 1 else "utf8"
+    reader = pacsv.open_csv(
+        src.path,
+        read_options=pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
+        parse_options=pacsv.ParseOptions(
+            delimiter=src.sep, ignore_empty_lines=False, newlines_in_values=attempt == 2
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=include,
+            column_types={c: pa.large_string() for c in include},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    names = {raw: h for h, raw in raw_of.items()}
+    for batch in reader:
+        yield pa.RecordBatch.from_arrays(
+            batch.columns, names=[names.get(n, n.strip()) for n in batch.schema.names]
+        )
+
+
 @dataclass
 class _Check:
     severity: str
@@ -819,7 +831,7 @@ class _Check:
     values: list | None = None  # the cells at the mask's rows (None: blank cells)
 
 
-def _load_pandas(src: _Source, columns: dict[str, str], formats: list[str], categorical: bool):
+def _load_lines(src: _Source, columns: dict[str, str], formats: list[str], categorical: bool):
     attempt = 0
     while True:
         lines = _Lines(src.file, columns, formats, categorical, _capacity(src))
@@ -1154,7 +1166,7 @@ def _day(ts: pd.Timestamp) -> int:
 
 
 def aggregate_invoices(
-    invoices: pd.DataFrame, *, reference_date: Any = None, engine: str = "auto"
+    invoices: pd.DataFrame, *, reference_date: Any = None
 ) -> InvoiceTables:
     """Billing per client per year, per month, per category, and over 12-month windows.
 
@@ -1166,8 +1178,6 @@ def aggregate_invoices(
     reference_date : date-like, optional
         The last day of the current 12 months; default the day of the last line.
         Times are ignored: windows are made of whole days.
-    engine : {"auto", "pandas", "duckdb"}
-        Both give the same tables; ``"auto"`` is ``"pandas"`` (numpy).
 
     Returns
     -------
@@ -1195,15 +1205,11 @@ def aggregate_invoices(
     >>> t.per_client.loc[0, ["billing", "billing_previous"]].tolist()
     [110.0, nan]
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     missing = [c for c in ("client_id", "date", "amount") if c not in invoices.columns]
     if missing:
         raise ValueError(f"invoices lacks column(s) {missing}; load them with load_invoices")
     if len(invoices) == 0:
         return _empty_tables()
-    if engine == "duckdb":
-        return _aggregate_duckdb(invoices, reference_date)
     return _aggregate_numpy(invoices, reference_date)
 
 
@@ -1406,424 +1412,6 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
             "first_date": first.view("datetime64[us]"),
             "last_date": last.view("datetime64[us]"),
             "n_lines": n_lines,
-        }
-    )
-    return InvoiceTables(
-        by_year=by_year,
-        by_month=by_month,
-        by_category=by_category,
-        per_client=per_client,
-        reference_date=ref,
-        current_window=(cur_start, ref),
-        previous_window=(prev_start, cur_start),
-        previous_complete=bool(previous_complete),
-    )
-
-
-# ----------------------------------------------------------------------------
-# the DuckDB engine
-# ----------------------------------------------------------------------------
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _has_empty_lines(path: Path) -> bool:
-    """Whether a file holds an empty line (DuckDB's CSV reader skips them, shifting row numbers)."""
-    tail = b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(16 << 20):
-            block = tail + chunk
-            if b"\n\n" in block or b"\n\r\n" in block:
-                return True
-            tail = block[-2:]
-    return False
-
-
-def _duckdb_source(con, src: _Source, columns: dict[str, str]) -> tuple[str, dict[str, str]] | None:
-    """The SQL relation of the file with a ``__row`` column, and the SQL type class of each field."""
-    wanted = list(dict.fromkeys(columns.values()))
-    if src.kind == "parquet":
-        kinds = {}
-        for field, col in columns.items():
-            t = src.schema.field(col).type
-            if (
-                pa.types.is_string(t)
-                or pa.types.is_large_string(t)
-                or (pa.types.is_dictionary(t) and pa.types.is_string(t.value_type))
-            ):
-                kinds[field] = "text"
-            elif pa.types.is_integer(t) or pa.types.is_floating(t):
-                kinds[field] = "number"
-            elif (pa.types.is_timestamp(t) and t.tz is None) or pa.types.is_date(t):
-                kinds[field] = "time"
-            else:
-                return None  # decimals, time zones...: the pandas engine reads them
-        if kinds["date"] == "number":
-            return None  # dates written as numbers (20240115): the pandas engine tries the formats
-        cols = ", ".join(_q(c) for c in wanted)
-        sql = f"SELECT file_row_number + 2 AS __row, {cols} FROM read_parquet({_lit(src.path)}, file_row_number=true)"
-        return sql, kinds
-    kinds = dict.fromkeys(columns, "text")
-    if src.encoding == "cp1252" or _has_empty_lines(src.path):
-        # DuckDB reads neither Windows-1252 nor empty lines as rows: pyarrow parses, DuckDB works
-        lines = None
-        for attempt in range(3):
-            try:
-                parts = [b for b in _iter_csv_tables(src, wanted, attempt)]
-                lines = pa.Table.from_batches(parts) if parts else None
-                break
-            except pa.ArrowInvalid:
-                continue
-        if lines is None:
-            return None
-        lines = lines.append_column("__row", pa.array(np.arange(2, lines.num_rows + 2, dtype=np.int64)))
-        con.register("__csv_lines", lines)
-        cols = ", ".join(_q(c) for c in wanted)
-        return f"SELECT __row, {cols} FROM __csv_lines", kinds
-    raw_of = dict(zip(src.headers, src.raw_headers or src.headers))
-    cols = ", ".join(f"{_q(raw_of.get(c, c))} AS {_q(c)}" for c in wanted)
-    reader = (
-        f"read_csv({_lit(src.path)}, header=true, all_varchar=true, delim={_lit(src.sep)}, quote='\"', "
-        "escape='\"', null_padding=true, auto_detect=true)"
-    )
-    return f"SELECT row_number() OVER () + 1 AS __row, {cols} FROM {reader}", kinds
-
-
-def _iter_csv_tables(src: _Source, wanted: list[str], attempt: int):
-    import pyarrow.csv as pacsv
-
-    raw_of = dict(zip(src.headers, src.raw_headers or src.headers))
-    include = [raw_of.get(c, c) for c in wanted]
-    encoding = "cp1252" if src.encoding == "cp1252" or attempt == 1 else "utf8"
-    reader = pacsv.open_csv(
-        src.path,
-        read_options=pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
-        parse_options=pacsv.ParseOptions(
-            delimiter=src.sep, ignore_empty_lines=False, newlines_in_values=attempt == 2
-        ),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=include,
-            column_types={c: pa.large_string() for c in include},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    names = {raw: h for h, raw in raw_of.items()}
-    for batch in reader:
-        yield pa.RecordBatch.from_arrays(
-            batch.columns, names=[names.get(n, n.strip()) for n in batch.schema.names]
-        )
-
-
-def _load_duckdb(src: _Source, columns: dict[str, str], formats: list[str], categorical: bool):
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        source = _duckdb_source(con, src, columns)
-        if source is None:
-            return _load_pandas(src, columns, formats, categorical)
-        try:
-            return _load_duckdb_sql(con, src, columns, formats, categorical, *source)
-        except duckdb.Error as exc:
-            if src.kind == "csv":  # ragged lines, odd quoting: the tolerant readers
-                return _load_pandas(src, columns, formats, categorical)
-            raise InputError(f"{src.file}: cannot be read ({type(exc).__name__}: {exc})") from exc
-    finally:
-        con.close()
-
-
-def _load_duckdb_sql(con, src, columns, formats, categorical, source_sql, kinds):
-    ws = _lit(_WS)
-    con.execute(f"CREATE TEMP VIEW __src AS {source_sql}")
-    numeric_fields = [f for f in ("amount", "quantity", "unit_price", "cost") if f in columns]
-    # first the trimmed text (or typed value) of each field, once; then the parsing on top
-    raw_cols = ["__row"]
-    inner = ["__row"]
-    for field, col in columns.items():
-        if kinds[field] == "text":
-            raw_cols.append(f"CAST({_q(col)} AS VARCHAR) AS r_{field}")
-            r = f"r_{field}"
-            # trimming with a set of characters is slow in DuckDB: only where an end is blank
-            inner.append(
-                f"CASE WHEN contains({ws}, left({r}, 1)) OR contains({ws}, right({r}, 1)) "
-                f"THEN trim({r}, {ws}) ELSE {r} END AS t_{field}"
-            )
-            inner.append(r)
-        else:
-            raw_cols.append(f"{_q(col)} AS v_{field}")
-            inner.append(f"v_{field}")
-    select = ["__row"]
-
-    def clean_id(field: str, id_rule: bool) -> str:
-        t = f"t_{field}"
-        if kinds[field] != "text":
-            t = f"CAST(v_{field} AS VARCHAR)"
-        if id_rule:
-            t = (
-                f"CASE WHEN contains({t}, '.') AND regexp_full_match({t}, '[0-9]+\\.0+') "
-                f"THEN regexp_extract({t}, '^([0-9]+)\\.', 1) ELSE {t} END"
-            )
-        return f"NULLIF({t}, '')"
-
-    select.append(f"{clean_id('client_id', True)} AS cid")
-    out_of_range = "({d} < TIMESTAMP '1900-01-01' OR {d} >= TIMESTAMP '2200-01-01')"
-    if kinds["date"] == "time":
-        d = "CAST(v_date AS TIMESTAMP)"
-        select += [
-            f"{d} AS d",
-            "v_date IS NULL AS d_blank",
-            "NULL::VARCHAR AS d_res",
-            f"CASE WHEN {out_of_range.format(d=d)} THEN strftime({d}, '%Y-%m-%d %H:%M:%S') END AS d_raw",
-        ]
-    elif kinds["date"] == "text":
-        t = "t_date"
-        patterns = [_strict_pattern(f) for f in formats]
-        fast = "NULL::TIMESTAMP"
-        if all(p is not None for p in patterns):
-            branches = [
-                f"CASE WHEN regexp_full_match({t}, {_lit(p[1:-1])}) AND strftime(try_strptime({t}, {_lit(f)}), "
-                f"{_lit(f)}) = {t} THEN try_strptime({t}, {_lit(f)}) END"
-                for f, p in zip(formats, patterns)
-            ]
-            fast = "COALESCE(" + ", ".join(branches) + ")" if len(branches) > 1 else branches[0]
-        fast = f"CAST({fast} AS TIMESTAMP)"
-        blank = f"({t} IS NULL OR {t} = '')"
-        select += [
-            f"{fast} AS d",
-            f"{blank} AS d_blank",
-            f"CASE WHEN NOT {blank} AND {fast} IS NULL THEN {t} END AS d_res",
-            f"CASE WHEN NOT {blank} AND ({fast} IS NULL OR {out_of_range.format(d=fast)}) THEN r_date END AS d_raw",
-        ]
-    else:  # numbers where a date is expected: every cell is bad
-        select += [
-            "NULL::TIMESTAMP AS d",
-            "v_date IS NULL OR isnan(CAST(v_date AS DOUBLE)) AS d_blank",
-            "NULL::VARCHAR AS d_res",
-            "CAST(v_date AS VARCHAR) AS d_raw",
-        ]
-    for field in numeric_fields:
-        if kinds[field] == "number":
-            v = f"CAST(v_{field} AS DOUBLE)"
-            select += [
-                f"CASE WHEN isnan({v}) THEN NULL ELSE {v} END AS {field}",
-                f"(v_{field} IS NULL OR isnan({v})) AS {field}_blank",
-                f"NULL::VARCHAR AS {field}_res",
-                f"CASE WHEN isinf({v}) THEN CAST({v} AS VARCHAR) END AS {field}_raw",
-            ]
-        elif kinds[field] == "text":
-            t = f"t_{field}"
-            fast = (
-                f"CASE WHEN regexp_full_match({t}, {_lit(_PLAIN_NUMBER[1:-1])}) THEN CAST({t} AS DOUBLE) END"
-            )
-            blank = f"({t} IS NULL OR {t} = '')"
-            select += [
-                f"{fast} AS {field}",
-                f"{blank} AS {field}_blank",
-                f"CASE WHEN NOT {blank} AND ({fast}) IS NULL THEN {t} END AS {field}_res",
-                f"CASE WHEN NOT {blank} AND ({fast}) IS NULL THEN r_{field} END AS {field}_raw",
-            ]
-        else:  # a timestamp where a number is expected: every cell is bad
-            select += [
-                f"NULL::DOUBLE AS {field}",
-                f"v_{field} IS NULL AS {field}_blank",
-                f"NULL::VARCHAR AS {field}_res",
-                f"strftime(CAST(v_{field} AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') AS {field}_raw",
-            ]
-    select.append(
-        f"{clean_id('service_category', False)} AS cat"
-        if "service_category" in columns
-        else "NULL::VARCHAR AS cat"
-    )
-    select.append(
-        f"{clean_id('invoice_id', True)} AS inv" if "invoice_id" in columns else "NULL::VARCHAR AS inv"
-    )
-    con.execute(
-        f"CREATE TEMP TABLE __stage AS SELECT {', '.join(select)} FROM "
-        f"(SELECT {', '.join(inner)} FROM (SELECT {', '.join(raw_cols)} FROM __src))"
-    )
-
-    # cells the fast path left: the package's own parsers decide, on distinct values
-    residue_fields = [("d", lambda s: parse_date(s, formats)[0])] + [
-        (f, lambda s: parse_number(s, allow_percent=False)[0]) for f in numeric_fields
-    ]
-    for field, parse in residue_fields:
-        distinct = con.execute(
-            f"SELECT DISTINCT {field}_res FROM __stage WHERE {field}_res IS NOT NULL"
-        ).fetchall()
-        if not distinct:
-            continue
-        texts = pd.Series([r[0] for r in distinct], dtype="str")
-        parsed = pd.DataFrame({"txt": texts, "val": parse(texts)})
-        if field == "d":
-            parsed["val"] = parsed["val"].astype("datetime64[us]")
-        parsed = parsed[parsed["val"].notna()]
-        if field != "d":
-            parsed = parsed[np.isfinite(parsed["val"].to_numpy())]
-        if len(parsed):
-            con.register("__residue", parsed)
-            con.execute(
-                f"UPDATE __stage SET {field} = r.val FROM __residue r WHERE __stage.{field}_res = r.txt"
-            )
-            con.unregister("__residue")
-
-    amount_fields = ["amount"] if "amount" in columns else ["quantity", "unit_price"]
-    flags = {
-        "e_client": "cid IS NULL",
-        "e_date_blank": "d_blank",
-        "e_date_bad": "NOT d_blank AND (d IS NULL OR d < TIMESTAMP '1900-01-01' OR d >= TIMESTAMP '2200-01-01')",
-    }
-    for f in amount_fields:
-        flags[f"e_{f}_blank"] = f"{f}_blank"
-        flags[f"e_{f}_bad"] = f"NOT {f}_blank AND ({f} IS NULL OR NOT isfinite({f}))"
-    if "cost" in columns:
-        flags["w_cost_bad"] = "NOT cost_blank AND (cost IS NULL OR NOT isfinite(cost))"
-    blank_parts = (
-        ["cid IS NULL", "d_blank"] + [f"{f}_blank" for f in amount_fields] + ["cat IS NULL", "inv IS NULL"]
-    )
-    if "cost" in columns:
-        blank_parts.append("cost_blank")
-    blank = " AND ".join(f"({p})" for p in blank_parts)
-    errors = " OR ".join(f"({v})" for k, v in flags.items() if k.startswith("e_"))
-    flag_sql = ", ".join(f"NOT ({blank}) AND ({v}) AS {k}" for k, v in flags.items())
-    con.execute(
-        f"CREATE TEMP VIEW __flagged AS SELECT *, ({blank}) AS blank_line, "
-        f"NOT ({blank}) AND ({errors}) AS rejected, {flag_sql} FROM __stage"
-    )
-    n_read, n_blank, n_rejected = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE blank_line), count(*) FILTER (WHERE rejected) FROM __flagged"
-    ).fetchone()
-    any_flag = " OR ".join(flags)
-    raws = ["d_raw"] + [f"{f}_raw" for f in numeric_fields]
-    bad = con.execute(
-        f"SELECT __row, {', '.join(flags)}, {', '.join(raws)} FROM __flagged WHERE {any_flag} ORDER BY __row"
-    ).df()
-    checks = []
-    rows = bad["__row"].to_numpy(np.int64)
-    for key in flags:
-        mask = bad[key].to_numpy(bool)
-        severity = "error" if key.startswith("e_") else "warning"
-        if key == "e_client":
-            checks.append(_Check(severity, "client_id", mask, _MESSAGES["client_id"]))
-        elif key == "e_date_blank":
-            checks.append(_Check(severity, "date", mask, _MESSAGES["date_blank"]))
-        elif key == "e_date_bad":
-            checks.append(
-                _Check(severity, "date", mask, _date_message(formats), bad.loc[mask, "d_raw"].tolist())
-            )
-        elif key.endswith("_blank"):
-            f = key[2:-6]
-            checks.append(_Check(severity, f, mask, _MESSAGES["blank"].format(field=f.replace("_", " "))))
-        else:
-            f = key[2:-4]
-            message = _MESSAGES["bad_cost"] if f == "cost" else _MESSAGES["bad_number"]
-            checks.append(_Check(severity, f, mask, message, bad.loc[mask, f"{f}_raw"].tolist()))
-    problems = _problem_frame(src.file, columns, rows, checks, 0)
-
-    amount = " * ".join(amount_fields)
-    cost = "cost" if "cost" in columns else "NULL::DOUBLE"
-    table = con.sql(
-        f"SELECT cid, CAST(d AS TIMESTAMP) AS d, CAST({amount} AS DOUBLE) AS amount, "
-        f"COALESCE(cat, {_lit(UNSPECIFIED)}) AS cat, CAST({cost} AS DOUBLE) AS cost, inv, __row "
-        "FROM __flagged WHERE NOT blank_line AND NOT rejected ORDER BY __row"
-    ).arrow()
-    if isinstance(table, pa.RecordBatchReader):  # DuckDB 2 streams; DuckDB 1 returns a table
-        table = table.read_all()
-    client_codes, client_values = _encode(_combine(table.column("cid")))
-    client_codes, client_values = _merge_codes(client_codes, [client_values], [len(client_codes)])
-    cat_codes, cat_values = _encode(_combine(table.column("cat")))
-    cat_codes, cat_values = _merge_codes(cat_codes, [cat_values], [len(cat_codes)])
-    lines = pd.DataFrame(
-        {
-            "client_id": _text_column(client_codes, client_values, categorical),
-            "date": _numpy(
-                table.column("d").cast(pa.timestamp("us")).cast(pa.int64()).combine_chunks(), _NAT
-            ).view("datetime64[us]"),
-            "amount": _numpy(table.column("amount").combine_chunks(), np.nan),
-            "service_category": _text_column(cat_codes, cat_values, categorical),
-            "cost": _numpy(table.column("cost").combine_chunks(), np.nan),
-            "invoice_id": table.column("inv").cast(pa.large_string()).to_pandas(),
-            "source_row": _numpy(table.column("__row").cast(pa.int64()).combine_chunks(), 0),
-        },
-        copy=False,
-    )
-    return lines, problems, (int(n_read), len(lines), int(n_rejected), int(n_blank))
-
-
-def _aggregate_duckdb(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTables:
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        has_cat = "service_category" in invoices.columns
-        has_cost = "cost" in invoices.columns
-        view = invoices[
-            [c for c in ("client_id", "date", "amount", "service_category", "cost") if c in invoices]
-        ]
-        con.register("__lines", view)
-        cat = (
-            f"COALESCE(CAST(service_category AS VARCHAR), {_lit(UNSPECIFIED)})"
-            if has_cat
-            else _lit(UNSPECIFIED)
-        )
-        cost = "cost" if has_cost else "NULL::DOUBLE"
-        con.execute(
-            "CREATE TEMP VIEW __l AS SELECT CAST(client_id AS VARCHAR) AS c, CAST(date AS TIMESTAMP) AS t, "
-            f"CAST(date AS DATE) AS day, amount, {cat} AS cat, CAST({cost} AS DOUBLE) AS cost FROM __lines"
-        )
-        d0, d1, n_missing = con.execute(
-            "SELECT min(day), max(day), count(*) FILTER (WHERE c IS NULL OR t IS NULL) FROM __l"
-        ).fetchone()
-        if n_missing:
-            raise ValueError(
-                f"{n_missing} line(s) without client_id or date; load the lines with load_invoices"
-            )
-        ref = pd.Timestamp(reference_date).normalize() if reference_date is not None else pd.Timestamp(d1)
-        cur_start, prev_start = _windows(ref)
-        previous_complete = pd.Timestamp(d0) <= prev_start + pd.DateOffset(months=1)
-        r, c0, p0 = (_lit(x.strftime("%Y-%m-%d")) + "::DATE" for x in (ref, cur_start, prev_start))
-        current = f"day > {c0} AND day <= {r}"
-        previous = f"day > {p0} AND day <= {c0}"
-        by_year = con.execute(
-            "SELECT c AS client_id, CAST(year(day) AS BIGINT) AS year, sum(amount) AS billing "
-            "FROM __l GROUP BY ALL ORDER BY client_id, year"
-        ).df()
-        by_month = con.execute(
-            "SELECT c AS client_id, CAST(date_trunc('month', day) AS TIMESTAMP) AS month, sum(amount) AS billing "
-            "FROM __l GROUP BY ALL ORDER BY client_id, month"
-        ).df()
-        by_category = con.execute(
-            f"SELECT c AS client_id, cat AS service_category, sum(amount) AS billing FROM __l "
-            f"WHERE {current} GROUP BY ALL ORDER BY client_id, service_category"
-        ).df()
-        prev_sql = (
-            f"COALESCE(sum(amount) FILTER (WHERE {previous}), 0)" if previous_complete else "NULL::DOUBLE"
-        )
-        per_client = con.execute(
-            f"SELECT c AS client_id, COALESCE(sum(amount) FILTER (WHERE {current}), 0) AS billing, "
-            f"CAST({prev_sql} AS DOUBLE) AS billing_previous, "
-            f"sum(cost) FILTER (WHERE {current} AND cost IS NOT NULL AND NOT isnan(cost)) AS cost, "
-            "min(t) AS first_date, max(t) AS last_date, count(*) AS n_lines FROM __l GROUP BY c ORDER BY c"
-        ).df()
-    finally:
-        con.close()
-    for frame in (by_year, by_month, by_category, per_client):
-        for col in ("client_id", "service_category"):
-            if col in frame:
-                frame[col] = frame[col].astype("str")
-    by_month["month"] = by_month["month"].astype("datetime64[us]")
-    per_client = per_client.astype(
-        {
-            "billing": "float64",
-            "billing_previous": "float64",
-            "cost": "float64",
-            "n_lines": "int64",
-            "first_date": "datetime64[us]",
-            "last_date": "datetime64[us]",
         }
     )
     return InvoiceTables(
