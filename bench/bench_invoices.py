@@ -118,7 +118,8 @@ def data_files(folder: Path, sizes: list[int]) -> dict[str, Path]:
 def run_case(path: str, mapping: str | None) -> None:
     """Child: load and aggregate once, print the timings as JSON."""
     sys.path.insert(0, str(REPO))
-    from portfolio_analysis.load.invoices import aggregate_invoices, load_invoices
+    from portfolio_analysis.load.billing import aggregate_invoices
+    from portfolio_analysis.load.invoices import load_invoices
     from portfolio_analysis.load.validation import ValidationReport
 
     report = ValidationReport()

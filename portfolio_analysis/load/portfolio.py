@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.load import billing as _billing
 from portfolio_analysis.load import invoices as _invoices
 from portfolio_analysis.load import register as _clients
 from portfolio_analysis.load.validation import InputError, ValidationReport
@@ -150,8 +151,8 @@ def load_portfolio(
             report=report,
             date_formats=cat.settings.get("loading", {}).get("date_formats"),
         )
-        tables = _invoices.aggregate_invoices(lines, reference_date=reference_date)
-        register = _invoices.fill_register(register, tables)
+        tables = _billing.aggregate_invoices(lines, reference_date=reference_date)
+        register = _billing.fill_register(register, tables)
     people = _clients.contacts_from_register(register)
     if contacts is not None:
         table = _clients.load_contacts(
