@@ -3,7 +3,8 @@
 The modules follow the notebook sequence:
 
 - :mod:`~portfolio_analysis.config.catalogue` — the criteria catalogue (``criteria.yaml``) and its overrides;
-- :mod:`~portfolio_analysis.load.register` — loading the client register and contacts;
+- :mod:`~portfolio_analysis.load.register` — loading the client register;
+- :mod:`~portfolio_analysis.load.contacts` — the people of each relationship: a contacts table and the register's names;
 - :mod:`~portfolio_analysis.load.invoices` — loading invoice lines, every line loaded or reported, from
   :mod:`~portfolio_analysis.load.sources` (the file, its columns, its batches) and
   :mod:`~portfolio_analysis.load.arrow_cells` (ids, numbers and dates parsed on Arrow arrays);
