@@ -1,7 +1,7 @@
-"""Benchmark: invoice lines loaded, validated and aggregated per client, pandas against DuckDB.
+"""Benchmark: invoice lines loaded, validated and aggregated per client.
 
 Generates seeded synthetic invoice lines (CSV and Parquet) in a temporary folder,
-then runs every case -- size x format x engine, and the UCI Online Retail lines
+then runs every case -- size x format, and the UCI Online Retail lines
 when ``../shared/datasets`` holds them -- each in a fresh Python process, so that
 the peak resident memory of a case is its own. Each case times
 ``load_invoices`` + ``aggregate_invoices`` (interpreter start and imports
@@ -12,7 +12,7 @@ Usage::
 
     python bench/bench_invoices.py             # 1M and 10M lines, 3 runs per case
     python bench/bench_invoices.py --quick     # 20k and 200k lines, 1 run
-    python bench/bench_invoices.py --sizes 1000000 --repeat 5 --engines pandas
+    python bench/bench_invoices.py --sizes 1000000 --repeat 5 --formats parquet
 
 Prints a table and writes ``bench/results/invoices.md``. Nothing large is kept:
 the data lives in a temporary folder removed at the end.
@@ -115,19 +115,18 @@ def data_files(folder: Path, sizes: list[int]) -> dict[str, Path]:
 # ----------------------------------------------------------------------------
 # one case, in a child process
 # ----------------------------------------------------------------------------
-def run_case(path: str, engine: str, mapping: str | None) -> None:
+def run_case(path: str, mapping: str | None) -> None:
     """Child: load and aggregate once, print the timings as JSON."""
     sys.path.insert(0, str(REPO))
-    from portfolio_analysis.load.invoices import aggregate_invoices, load_invoices
+    from portfolio_analysis.load.billing import aggregate_invoices
+    from portfolio_analysis.load.invoices import load_invoices
     from portfolio_analysis.load.validation import ValidationReport
 
     report = ValidationReport()
     t0 = time.perf_counter()
-    lines = load_invoices(
-        path, mapping=json.loads(mapping) if mapping else None, report=report, engine=engine
-    )
+    lines = load_invoices(path, mapping=json.loads(mapping) if mapping else None, report=report)
     t1 = time.perf_counter()
-    tables = aggregate_invoices(lines, engine=engine)
+    tables = aggregate_invoices(lines)
     t2 = time.perf_counter()
     stats = report.stats(str(path), "invoices")
     status = Path("/proc/self/status").read_text()
@@ -155,7 +154,7 @@ def _busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(path: Path, engine: str, mapping: dict | None) -> dict:
+def measure(path: Path, mapping: dict | None) -> dict:
     """Run one case in a fresh interpreter.
 
     Its peak RSS is the VmHWM it reads from /proc at the end (``ru_maxrss`` of a
@@ -163,7 +162,7 @@ def measure(path: Path, engine: str, mapping: dict | None) -> dict:
     time the rest of the machine used meanwhile: the case's figures are clean
     when it is near zero.
     """
-    cmd = [sys.executable, __file__, "--run-case", str(path), "--engine", engine]
+    cmd = [sys.executable, __file__, "--run-case", str(path)]
     if mapping:
         cmd += ["--mapping", json.dumps(mapping)]
     busy = _busy_seconds()
@@ -175,7 +174,7 @@ def measure(path: Path, engine: str, mapping: dict | None) -> dict:
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
-            raise RuntimeError(f"case {path.name} / {engine} failed:\n{err.read()}")
+            raise RuntimeError(f"case {path.name} failed:\n{err.read()}")
         result = json.loads(out.read().strip().splitlines()[-1])
     result["other_cpu_s"] = max(0.0, busy - usage.ru_utime - usage.ru_stime)
     return result
@@ -189,17 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (20k, 200k), one run per case")
     parser.add_argument("--sizes", type=int, nargs="+", help="numbers of synthetic lines (default 1M 10M)")
     parser.add_argument("--repeat", type=int, help="runs per case (default 3, 1 with --quick)")
-    parser.add_argument("--engines", nargs="+", default=["pandas", "duckdb"], choices=["pandas", "duckdb"])
     parser.add_argument("--formats", nargs="+", default=["parquet", "csv"], choices=["parquet", "csv"])
     parser.add_argument("--out", type=Path, default=HERE / "results" / "invoices.md")
     parser.add_argument("--run-case", help=argparse.SUPPRESS)
     parser.add_argument("--write-data", help=argparse.SUPPRESS)
-    parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--mapping", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = args.sizes or ([20_000, 200_000] if args.quick else [1_000_000, 10_000_000])
     if args.run_case:
-        run_case(args.run_case, args.engine, args.mapping)
+        run_case(args.run_case, args.mapping)
         return 0
     if args.write_data:
         write_data(Path(args.write_data), sizes)
@@ -218,27 +215,25 @@ def main(argv: list[str] | None = None) -> int:
         if "online_retail" in files:
             cases.append(("541,909 Online Retail", "csv", files["online_retail"], RETAIL_MAPPING))
         for label, fmt, path, mapping in cases:
-            for engine in args.engines:
-                runs = [measure(path, engine, mapping) for _ in range(repeat)]
-                totals = [r["total_s"] for r in runs]
-                best = min(runs, key=lambda r: r["total_s"])
-                row = {
-                    "lines": label,
-                    "format": fmt,
-                    "engine": engine,
-                    "load_s": best["load_s"],
-                    "aggregate_s": best["aggregate_s"],
-                    "best_s": min(totals),
-                    "median_s": statistics.median(totals),
-                    "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
-                    "rows_loaded": best["rows_loaded"],
-                    "rows_rejected": best["rows_rejected"],
-                    "clients": best["clients"],
-                    "other_cpu_s": best["other_cpu_s"],
-                }
-                row["target"] = _verdict(label, fmt, row)
-                results.append(row)
-                print(_format_row(row), flush=True)
+            runs = [measure(path, mapping) for _ in range(repeat)]
+            totals = [r["total_s"] for r in runs]
+            best = min(runs, key=lambda r: r["total_s"])
+            row = {
+                "lines": label,
+                "format": fmt,
+                "load_s": best["load_s"],
+                "aggregate_s": best["aggregate_s"],
+                "best_s": min(totals),
+                "median_s": statistics.median(totals),
+                "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+                "rows_loaded": best["rows_loaded"],
+                "rows_rejected": best["rows_rejected"],
+                "clients": best["clients"],
+                "other_cpu_s": best["other_cpu_s"],
+            }
+            row["target"] = _verdict(label, fmt, row)
+            results.append(row)
+            print(_format_row(row), flush=True)
     table = _markdown(results, repeat)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table, encoding="utf-8")
@@ -261,7 +256,7 @@ def _verdict(label: str, fmt: str, row: dict) -> str:
 
 def _format_row(row: dict) -> str:
     return (
-        f"{row['lines']:>22} {row['format']:>8} {row['engine']:>7}  load {row['load_s']:6.2f} s  "
+        f"{row['lines']:>22} {row['format']:>8}  load {row['load_s']:6.2f} s  "
         f"aggregate {row['aggregate_s']:5.2f} s  best {row['best_s']:6.2f} s  median {row['median_s']:6.2f} s  "
         f"peak {row['peak_rss_mib']:6.0f} MiB  others {row['other_cpu_s']:4.1f} s  {row['target']}"
     )
@@ -272,30 +267,24 @@ def _markdown(results: list[dict], repeat: int) -> str:
     import pandas
     import pyarrow
 
-    try:
-        import duckdb
-
-        duck = duckdb.__version__
-    except ImportError:  # pragma: no cover
-        duck = "absent"
     head = [
         "# Invoice lines: load + validate + aggregate",
         "",
         f"`python bench/bench_invoices.py` on {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, numpy {numpy.__version__}, "
-        f"DuckDB {duck}. Each case runs {repeat} time(s), each in a fresh process: `load_invoices` then "
+        f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, numpy {numpy.__version__}. "
+        f"Each case runs {repeat} time(s), each in a fresh process: `load_invoices` then "
         "`aggregate_invoices` (by year, month, category, 12-month windows); time excludes interpreter start "
         "and imports; peak RSS is the process's own high-water mark (`VmHWM` in /proc), the largest over the runs. "
         "Load and aggregate columns are those of the best run; the target column judges the best run. "
         "*others' CPU s* is the CPU time the rest of the machine used during the best run "
         "(from /proc/stat, less the case's own): near 0, the run had the machine to itself.",
         "",
-        "| lines | format | engine | load s | aggregate s | best total s | median total s | peak RSS MiB "
+        "| lines | format | load s | aggregate s | best total s | median total s | peak RSS MiB "
         "| loaded | rejected | clients | others' CPU s | target |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     body = [
-        f"| {r['lines']} | {r['format']} | {r['engine']} | {r['load_s']:.2f} | {r['aggregate_s']:.2f} | "
+        f"| {r['lines']} | {r['format']} | {r['load_s']:.2f} | {r['aggregate_s']:.2f} | "
         f"{r['best_s']:.2f} | {r['median_s']:.2f} | {r['peak_rss_mib']:.0f} | {r['rows_loaded']:,} | "
         f"{r['rows_rejected']:,} | {r['clients']:,} | {r['other_cpu_s']:.1f} | {r['target']} |"
         for r in results

@@ -3,8 +3,12 @@
 The modules follow the notebook sequence:
 
 - :mod:`~portfolio_analysis.config.catalogue` — the criteria catalogue (``criteria.yaml``) and its overrides;
-- :mod:`~portfolio_analysis.load.register` — loading the client register and contacts;
-- :mod:`~portfolio_analysis.load.invoices` — loading invoice lines and aggregating them per client;
+- :mod:`~portfolio_analysis.load.register` — loading the client register;
+- :mod:`~portfolio_analysis.load.contacts` — the people of each relationship: a contacts table and the register's names;
+- :mod:`~portfolio_analysis.load.invoices` — loading invoice lines, every line loaded or reported, from
+  :mod:`~portfolio_analysis.load.sources` (the file, its columns, its batches) and
+  :mod:`~portfolio_analysis.load.arrow_cells` (ids, numbers and dates parsed on Arrow arrays);
+- :mod:`~portfolio_analysis.load.billing` — billing per client from the lines, and the register filled with it;
 - :mod:`~portfolio_analysis.load.portfolio` — everything at once, with one validation report;
 - :mod:`~portfolio_analysis.load.validation` — the report of every problem found;
 - :mod:`~portfolio_analysis.steps.profiles` — the portfolio at a glance (step 2);

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from portfolio_analysis.i18n import numbers, plural, tr, translate_message, translate_problems
+from portfolio_analysis.load.contacts import load_contacts
 from portfolio_analysis.load.invoices import load_invoices
-from portfolio_analysis.load.register import load_clients, load_contacts
+from portfolio_analysis.load.register import load_clients
 from portfolio_analysis.load.validation import DataValidationError, ValidationReport
 
 FORMATS = "%Y-%m-%d, %Y-%m-%d %H:%M, %Y-%m-%d %H:%M:%S, %d/%m/%Y, %d/%m/%Y %H:%M, %d.%m.%Y"

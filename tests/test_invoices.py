@@ -1,4 +1,4 @@
-"""Tests of portfolio_analysis.load.invoices: loading invoice lines, aggregating them, filling the register."""
+"""Tests of portfolio_analysis.load.invoices: loading invoice lines, every line loaded or reported."""
 
 from __future__ import annotations
 
@@ -9,17 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from portfolio_analysis.load.invoices import (
-    INVOICE_FIELDS,
-    LINE_COLUMNS,
-    aggregate_invoices,
-    category_column,
-    fill_register,
-    load_invoices,
-)
+from portfolio_analysis.load.billing import aggregate_invoices
+from portfolio_analysis.load.invoices import INVOICE_FIELDS, LINE_COLUMNS, load_invoices
 from portfolio_analysis.load.validation import DataValidationError, ValidationReport
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -110,10 +102,9 @@ def test_output_types():
     assert plain["client_id"].dtype == "str" and plain["service_category"].dtype == "str"
 
 
-@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
-def test_messy_csv_rejects_and_reports_every_line(tmp_path, engine):
+def test_messy_csv_rejects_and_reports_every_line(tmp_path):
     path = _write(tmp_path / "factures.csv", MESSY)
-    lines, report = _load(path, engine=engine)
+    lines, report = _load(path)
     assert lines["client_id"].astype(str).tolist() == ["C1", "C1", "17850", "C4"]
     assert lines["amount"].tolist() == [100.5, 1234.5, -20.0, 3.5]
     assert lines["source_row"].tolist() == [2, 3, 9, 11]
@@ -143,35 +134,48 @@ def test_messy_csv_rejects_and_reports_every_line(tmp_path, engine):
     assert stats.adds_up
 
 
-def _canonical(lines: pd.DataFrame) -> pd.DataFrame:
-    return lines.astype({"client_id": "str", "service_category": "str"})
+def test_messy_csv_in_windows_1252_loads_the_same_lines(tmp_path):
+    utf8, report_utf8 = _load(_write(tmp_path / "utf8.csv", MESSY))
+    path = _write(tmp_path / "cp1252.csv", MESSY.replace("Maintenance", "Entretien été €"), "cp1252")
+    lines, report = _load(path)
+    assert lines["service_category"].astype(str).tolist()[0] == "Entretien été €"
+    expected = utf8.astype({"service_category": "str"})
+    expected.loc[0, "service_category"] = "Entretien été €"
+    pd.testing.assert_frame_equal(lines.astype({"service_category": "str"}), expected)
+    pd.testing.assert_frame_equal(
+        report.problems.drop(columns="file"), report_utf8.problems.drop(columns="file")
+    )
+    assert _stats(report).rows_read == 12 and _stats(report).rows_blank == 2
 
 
-@pytest.mark.parametrize("variant", ["messy", "cp1252", "parquet", "no_empty_line"])
-def test_engines_report_the_same(tmp_path, variant):
-    if variant == "parquet":
-        frame = pd.DataFrame(
-            {
-                "client": pd.array(["A", None, " B ", "", "C"], dtype="str"),
-                "date": pd.to_datetime(["2024-01-01", "2024-01-02", "1800-01-01", "2024-01-04", None]),
-                "amount": [1.0, np.nan, 3.0, np.inf, 5.0],
-                "cost": [0.5, 1.0, np.nan, 2.0, 3.0],
-            }
-        )
-        path = tmp_path / "lines.parquet"
-        frame.to_parquet(path)
-    elif variant == "cp1252":
-        path = _write(tmp_path / "factures.csv", MESSY.replace("Maintenance", "Entretien été €"), "cp1252")
-    elif variant == "no_empty_line":
-        path = _write(tmp_path / "factures.csv", MESSY.replace("\n\n", "\n"))
-    else:
-        path = _write(tmp_path / "factures.csv", MESSY)
-    lines_p, report_p = _load(path, engine="pandas")
-    lines_d, report_d = _load(path, engine="duckdb")
-    pd.testing.assert_frame_equal(_canonical(lines_p), _canonical(lines_d))
-    pd.testing.assert_frame_equal(report_p.problems, report_d.problems)
-    pd.testing.assert_frame_equal(report_p.file_summary(), report_d.file_summary())
-    assert len(report_p.problems) > 0
+def test_parquet_with_nan_infinity_and_old_dates(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "client": pd.array(["A", None, " B ", "", "C"], dtype="str"),
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02", "1800-01-01", "2024-01-04", None]),
+            "amount": [1.0, np.nan, 3.0, np.inf, 5.0],
+            "cost": [0.5, 1.0, np.nan, 2.0, 3.0],
+        }
+    )
+    path = tmp_path / "lines.parquet"
+    frame.to_parquet(path)
+    lines, report = _load(path)
+    # row 2 loads; 3 no client and no amount; 4 a date before 1900; 5 no client, infinite amount; 6 no date
+    assert lines["client_id"].astype(str).tolist() == ["A"]
+    assert lines["source_row"].tolist() == [2]
+    assert (lines["amount"].tolist(), lines["cost"].tolist()) == ([1.0], [0.5])
+    problems = report.problems
+    assert (problems["severity"] == "error").all()
+    assert list(zip(problems["row"], problems["column"], problems["value"])) == [
+        (3, "amount", None),
+        (3, "client", None),
+        (4, "date", "1800-01-01 00:00:00"),
+        (5, "amount", "inf"),
+        (5, "client", None),
+        (6, "date", None),
+    ]  # the report sorts its problems by row, then column
+    stats = _stats(report)
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected, stats.rows_blank) == (5, 1, 4, 0)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
@@ -215,12 +219,11 @@ def test_parquet_with_numeric_ids(tmp_path):
     )
     path = tmp_path / "retail.parquet"
     frame.to_parquet(path)
-    for engine in ("pandas", "duckdb"):
-        lines, report = _load(path, mapping=RETAIL_MAPPING, engine=engine)
-        assert lines["client_id"].astype(str).tolist() == ["17850", "12346"]
-        assert lines["amount"].tolist() == pytest.approx([15.3, -3.0])
-        assert lines["date"].tolist()[0] == pd.Timestamp("2011-01-01 08:26")
-        assert list(zip(report.problems["row"], report.problems["column"])) == [(3, "CustomerID")]
+    lines, report = _load(path, mapping=RETAIL_MAPPING)
+    assert lines["client_id"].astype(str).tolist() == ["17850", "12346"]
+    assert lines["amount"].tolist() == pytest.approx([15.3, -3.0])
+    assert lines["date"].tolist()[0] == pd.Timestamp("2011-01-01 08:26")
+    assert list(zip(report.problems["row"], report.problems["column"])) == [(3, "CustomerID")]
 
 
 def test_xlsx(tmp_path):
@@ -289,179 +292,14 @@ def test_header_aliases_cover_every_field():
 
 
 # ----------------------------------------------------------------------------
-# aggregation
+# the lines loaded, then aggregated
 # ----------------------------------------------------------------------------
-def _lines(rows: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["client_id", "date", "amount", "service_category"][: len(rows[0])])
-    frame["date"] = pd.to_datetime(frame["date"], format="mixed")
-    return frame
-
-
-@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
-def test_twelve_month_windows_at_their_boundaries(engine):
-    lines = _lines(
-        [
-            ("A", "2022-06-30 12:00", 1000.0),  # ref - 24 months exactly: in neither window
-            ("A", "2022-07-01", 10000.0),  # first day of the previous window
-            ("A", "2023-06-30 23:59", 1.0),  # ref - 12 months exactly: previous
-            ("A", "2023-07-01", 10.0),  # first day of the current window
-            ("A", "2024-06-30 23:59", 100.0),  # the reference day, late: current
-            ("A", "2024-07-05", 5.0),  # after the reference: in no window
-            ("B", "2024-01-10", 7.0),
-        ]
-    )
-    tables = aggregate_invoices(lines, reference_date="2024-06-30", engine=engine)
-    per = tables.per_client.set_index("client_id")
-    assert per.loc["A", "billing"] == 110.0
-    assert per.loc["A", "billing_previous"] == 10001.0
-    assert per.loc["B", "billing"] == 7.0 and per.loc["B", "billing_previous"] == 0.0
-    assert per.loc["A", "n_lines"] == 6
-    assert per.loc["A", "first_date"] == pd.Timestamp("2022-06-30 12:00")
-    assert per.loc["A", "last_date"] == pd.Timestamp("2024-07-05")
-    assert tables.reference_date == pd.Timestamp("2024-06-30")
-    assert tables.current_window == (pd.Timestamp("2023-06-30"), pd.Timestamp("2024-06-30"))
-    assert tables.previous_window == (pd.Timestamp("2022-06-30"), pd.Timestamp("2023-06-30"))
-    assert tables.previous_complete
-    by_year = tables.by_year[tables.by_year["client_id"] == "A"]
-    assert by_year["year"].tolist() == [2022, 2023, 2024]
-    assert by_year["billing"].tolist() == [11000.0, 11.0, 105.0]
-
-
-def test_default_reference_is_the_last_line_and_leap_day():
-    lines = _lines([("A", "2023-02-28", 1.0), ("A", "2023-03-01", 10.0), ("A", "2024-02-29 08:00", 100.0)])
-    tables = aggregate_invoices(lines)
-    assert tables.reference_date == pd.Timestamp("2024-02-29")
-    assert tables.current_window[0] == pd.Timestamp("2023-02-28")  # 29 February minus a year
-    per = tables.per_client.set_index("client_id")
-    assert per.loc["A", "billing"] == 110.0
-    assert np.isnan(per.loc["A", "billing_previous"])  # the lines do not reach back to 2022
-    assert not tables.previous_complete
-
-
-@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
-def test_month_category_and_cost_tables(engine):
-    lines = _lines(
-        [
-            ("B", "2024-01-31", 5.0, "Support"),
-            ("A", "2024-01-01", 10.0, "Maintenance"),
-            ("A", "2024-01-15", -4.0, "Maintenance"),
-            ("A", "2024-03-02", 6.0, "Conseil"),
-            ("A", "2022-03-02", 50.0, "Conseil"),
-        ]
-    )
-    lines["cost"] = [1.0, 2.0, np.nan, np.nan, 3.0]
-    tables = aggregate_invoices(lines, engine=engine)
-    assert tables.by_month.to_dict("list") == {
-        "client_id": ["A", "A", "A", "B"],
-        "month": pd.to_datetime(["2022-03-01", "2024-01-01", "2024-03-01", "2024-01-01"]).tolist(),
-        "billing": [50.0, 6.0, 6.0, 5.0],
-    }
-    assert tables.by_category.to_dict("list") == {
-        "client_id": ["A", "A", "B"],
-        "service_category": ["Conseil", "Maintenance", "Support"],
-        "billing": [6.0, 6.0, 5.0],
-    }
-    per = tables.per_client.set_index("client_id")
-    assert per.loc["A", "cost"] == 2.0 and per.loc["B", "cost"] == 1.0  # the 2022 cost is outside the window
-
-
 def test_aggregation_of_loaded_lines_equals_plain_pandas(tmp_path):
     path = _write(tmp_path / "f.csv", MESSY)
     lines, _ = _load(path)
     tables = aggregate_invoices(lines, reference_date="2024-12-31")
     plain = lines.astype({"client_id": "str"}).groupby("client_id")["amount"].sum()
     assert tables.by_year.groupby("client_id")["billing"].sum().to_dict() == pytest.approx(plain.to_dict())
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["A", "B", "C", "D"]),
-            st.integers(0, 1500),
-            st.floats(-1000, 1000, allow_nan=False).map(lambda x: round(x, 2)),
-            st.sampled_from(["x", "y"]),
-        ),
-        min_size=1,
-        max_size=60,
-    )
-)
-def test_totals_are_conserved(rows):
-    start = pd.Timestamp("2021-01-01")
-    lines = pd.DataFrame(rows, columns=["client_id", "day", "amount", "service_category"])
-    lines["date"] = start + pd.to_timedelta(lines.pop("day"), unit="D")
-    tables = aggregate_invoices(lines)
-    total = lines.groupby("client_id")["amount"].sum()
-    by_month = tables.by_month.groupby("client_id")["billing"].sum()
-    by_year = tables.by_year.groupby("client_id")["billing"].sum()
-    assert by_month.to_dict() == pytest.approx(total.to_dict(), abs=1e-6)
-    assert by_year.to_dict() == pytest.approx(total.to_dict(), abs=1e-6)
-    per = tables.per_client.set_index("client_id")
-    by_cat = tables.by_category.groupby("client_id")["billing"].sum().reindex(per.index, fill_value=0.0)
-    assert by_cat.to_dict() == pytest.approx(per["billing"].to_dict(), abs=1e-6)
-    assert per["n_lines"].sum() == len(lines)
-    duck = aggregate_invoices(lines, engine="duckdb").per_client
-    assert duck["billing"].tolist() == pytest.approx(tables.per_client["billing"].tolist(), abs=1e-6)
-
-
-# ----------------------------------------------------------------------------
-# the register
-# ----------------------------------------------------------------------------
-def test_fill_register_fills_only_what_is_missing_and_adds_invoice_only_clients():
-    lines = _lines(
-        [
-            ("A", "2022-03-10", 0.0, "Maintenance"),  # the history reaches the previous 12 months
-            ("A", "2023-03-01", 1.0, "Maintenance"),
-            ("A", "2024-03-01", 20.0, "Maintenance"),
-            ("A", "2024-03-02", 5.0, "Field Service"),
-            ("17850", "2024-03-03", 7.0, "Maintenance"),
-            ("D", "2024-03-04", 9.0, "Field Service"),
-        ]
-    )
-    tables = aggregate_invoices(lines)
-    register = pd.DataFrame(
-        {
-            "client_id": ["A", 17850, "C"],
-            "name": ["Acme", "Retail Ltd", "Cold Co"],
-            "billing": [500.0, np.nan, np.nan],
-            "billing_previous": [np.nan, 3.0, np.nan],
-            "billing__maintenance": [2.0, np.nan, np.nan],
-            "billing_projection": [600.0, np.nan, np.nan],
-        }
-    )
-    before = register.copy()
-    out = fill_register(register, tables)
-    pd.testing.assert_frame_equal(register, before)  # input untouched
-    assert out["client_id"].astype(str).tolist() == ["A", "17850", "C", "D"]
-    assert out["billing"].tolist()[:2] == [500.0, 7.0] and np.isnan(out["billing"].tolist()[2])
-    assert out["billing_previous"].tolist()[:2] == [1.0, 3.0]
-    assert out["billing__maintenance"].tolist()[:2] == [2.0, 7.0]
-    field_service = out["billing__field_service"].tolist()
-    assert field_service[:2] == [5.0, 0.0] and np.isnan(field_service[2]) and field_service[3] == 9.0
-    assert out["from_invoices_only"].tolist() == [False, False, False, True]
-    assert out["name"].isna().tolist() == [False, False, False, True]
-    assert out.loc[3, "billing"] == 9.0 and np.isnan(out.loc[3, "billing_projection"])
-    assert out["billing_projection"].tolist()[0] == 600.0
-
-
-def test_register_from_invoices_alone():
-    lines = _lines([("B", "2024-03-01", 2.0), ("A", "2024-03-02", 3.0)])
-    tables = aggregate_invoices(lines)
-    for clients in (
-        None,
-        pd.DataFrame({"client_id": pd.Series(dtype="str"), "name": pd.Series(dtype="str")}),
-    ):
-        out = fill_register(clients, tables)
-        assert out["client_id"].tolist() == ["A", "B"]
-        assert out["billing"].tolist() == [3.0, 2.0]
-        assert out["from_invoices_only"].tolist() == [True, True]
-        assert out["name"].isna().all()
-        assert out["billing__unspecified"].tolist() == [3.0, 2.0]
-
-
-def test_category_column():
-    assert category_column("Field Service") == "billing__field_service"
-    assert category_column("Entretien & réparation") == "billing__entretien_reparation"
 
 
 # ----------------------------------------------------------------------------

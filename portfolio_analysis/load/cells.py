@@ -8,14 +8,26 @@ the caller can report them.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from portfolio_analysis.config.catalogue import normalise
 
 # spaces used as thousands separators: space, NBSP, narrow NBSP, thin space, apostrophe (Swiss)
 _SPACES = "[\\s\u00a0\u202f\u2009\u2007']"
 _CURRENCY = "[€$£¥]|\\b(?:EUR|USD|GBP|CHF)\\b|\\beuros?\\b"
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
+
+
+def squash(text: Any) -> str:
+    """Fold a header or a word for matching, without spaces: "Customer ID" and "CustomerID" meet.
+
+    >>> squash(" N° client "), squash("Côté")
+    ('nclient', 'cote')
+    """
+    return normalise(text).replace(" ", "")
 
 
 def is_blank(series: pd.Series) -> pd.Series:

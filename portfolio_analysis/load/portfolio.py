@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.load import billing as _billing
+from portfolio_analysis.load import contacts as _contacts
 from portfolio_analysis.load import invoices as _invoices
 from portfolio_analysis.load import register as _clients
 from portfolio_analysis.load.validation import InputError, ValidationReport
@@ -150,11 +152,11 @@ def load_portfolio(
             report=report,
             date_formats=cat.settings.get("loading", {}).get("date_formats"),
         )
-        tables = _invoices.aggregate_invoices(lines, reference_date=reference_date)
-        register = _invoices.fill_register(register, tables)
-    people = _clients.contacts_from_register(register)
+        tables = _billing.aggregate_invoices(lines, reference_date=reference_date)
+        register = _billing.fill_register(register, tables)
+    people = _contacts.contacts_from_register(register)
     if contacts is not None:
-        table = _clients.load_contacts(
+        table = _contacts.load_contacts(
             contacts, clients=register, mapping=split_mapping(mapping, headers.get("contacts", [])), report=report
         )
         people = pd.concat([table, people], ignore_index=True).drop_duplicates(

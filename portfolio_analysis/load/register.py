@@ -1,4 +1,4 @@
-"""Loading the client register and the contacts table, as consultants receive them.
+"""Loading the client register as consultants receive it.
 
 :func:`load_clients` reads a register (CSV in any usual dialect, Excel, or a
 DataFrame already in memory), recognises its headers in English or French
@@ -8,9 +8,8 @@ Loading is lenient: a bad cell becomes missing and the row stays; only a row
 without a usable client id (blank, or a duplicate of an earlier row) is
 rejected. Strict mode is the caller's: ``report.raise_if_errors()``.
 
-:func:`load_contacts` reads a separate table of people (client_id, side, name,
-role); :func:`contacts_from_register` derives the same table from the
-register's ``our_contacts`` and ``client_contacts`` columns.
+The people of each relationship (a contacts table, and the names the
+register's columns hold) are loaded by :mod:`portfolio_analysis.load.contacts`.
 
 >>> import pandas as pd
 >>> raw = pd.DataFrame({"Code client": ["C1"], "Nom": ["Acme"], "Rentabilité": ["Élevée"]})
@@ -21,28 +20,35 @@ register's ``our_contacts`` and ``client_contacts`` columns.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from portfolio_analysis.config.catalogue import Catalogue, load_catalogue, normalise
-from portfolio_analysis.load.cells import is_blank, parse_number
-from portfolio_analysis.load.files import Table, read_table
-from portfolio_analysis.load.validation import PROBLEM_COLUMNS, DataValidationError, ValidationReport
+from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.load.cells import parse_number
+
+# the contacts were loaded here before: their names stay importable from this module
+from portfolio_analysis.load.contacts import (
+    _NAMES_SPLIT,
+    CONTACT_COLUMNS,
+    contacts_from_register,
+    load_contacts,
+)
+from portfolio_analysis.load.tabular import (
+    _find_column,
+    _list_words,
+    _open,
+    _Problems,
+    _stop_on_missing_columns,
+    _text,
+)
+from portfolio_analysis.load.validation import ValidationReport
 
 __all__ = ["load_clients", "load_contacts", "contacts_from_register", "CONTACT_COLUMNS"]
 
-DATAFRAME_FILE = "<dataframe>"
-CONTACT_COLUMNS = ["client_id", "side", "name", "role"]
-
 # decision criteria are written "prix; confiance", "price / trust", "prix et confiance"
 _MULTI_SPLIT = r"(?i)\s*(?:[;,/+|]|\b(?:et|and)\b)\s*"
-# lists of people: one per line or separated by semicolons (commas belong to "Dupont, Marie")
-_NAMES_SPLIT = r"(?:\s*[;\n\r]\s*)+"
-_ROLE = r"^(?P<name>.*?)\s*\((?P<role>[^()]*)\)\s*$"
 _NUMERIC_KINDS = ("amount", "signed_amount", "percent")
-_TEXT_KINDS = ("id", "text", "names")
 # bounds of percentage fields (None: unbounded); a margin cannot exceed 100 % of billing
 _PERCENT_RANGE = {"share_of_wallet_pct": (0.0, 100.0), "margin_pct": (None, 100.0)}
 # a level column that may also hold a percentage, and where that percentage goes
@@ -56,184 +62,6 @@ _EXAMPLE = {
 }
 # pandas renames a repeated header "Name" to "Name.1"
 _MANGLED = re.compile(r"^(?P<base>.*)\.(?P<n>\d+)$")
-_UNNAMED = re.compile(r"^(Unnamed: \d+(_level_\d+)?|)$")
-
-_CONTACT_HEADERS = {
-    "client_id": [
-        "client_id",
-        "client id",
-        "id client",
-        "identifiant client",
-        "code client",
-        "client",
-        "customer id",
-        "customer",
-        "client code",
-        "numero client",
-        "n client",
-        "account id",
-    ],
-    "side": ["side", "cote", "party", "partie", "camp"],
-    "name": [
-        "name",
-        "nom",
-        "contact",
-        "contact name",
-        "nom du contact",
-        "person",
-        "personne",
-        "interlocuteur",
-        "full name",
-        "nom complet",
-    ],
-    "role": ["role", "fonction", "title", "job title", "position", "poste", "titre"],
-}
-_SIDES = {
-    "ours": [
-        "ours",
-        "our",
-        "us",
-        "we",
-        "company",
-        "internal",
-        "our side",
-        "our company",
-        "supplier",
-        "nous",
-        "notre",
-        "nos",
-        "chez nous",
-        "interne",
-        "fournisseur",
-        "notre entreprise",
-    ],
-    "client": [
-        "client",
-        "customer",
-        "theirs",
-        "their",
-        "them",
-        "external",
-        "client side",
-        "customer side",
-        "externe",
-        "le client",
-        "cote client",
-        "chez le client",
-    ],
-}
-
-
-def _squash(text) -> str:
-    return normalise(text).replace(" ", "")
-
-
-# -- reading ------------------------------------------------------------------
-def _read(source, sheet) -> Table:
-    if isinstance(source, pd.DataFrame):
-        data = source.reset_index(drop=True)
-        data = data.set_axis([str(c).strip() for c in data.columns], axis=1)
-        rows = pd.Series(np.arange(2, len(data) + 2), index=data.index)
-        return Table(data=data, rows=rows, file=DATAFRAME_FILE)
-    table = read_table(Path(source), sheet=sheet)
-    # rows are matched by position: whatever index the reader left must not be relied on
-    table.data = table.data.reset_index(drop=True)
-    table.rows = table.rows.reset_index(drop=True)
-    return table
-
-
-def _open(source, sheet, report: ValidationReport, kind: str):
-    """Read a file and find its blank rows and its empty nameless columns.
-
-    Returns the table, its problem list (holding the reader's own findings), the
-    file's counters, the headers, the cells by column position, the blank-row mask
-    and the positions of columns to skip.
-    """
-    table = _read(source, sheet)
-    problems = _Problems(table.file)
-    for row, message, value in table.problems:  # ragged lines found by the reader
-        problems.one("error", row, None, value, message)
-    stats = report.stats(table.file, kind)
-    headers = [str(c) for c in table.data.columns]
-    cells = table.data.set_axis(range(len(headers)), axis=1)
-    blank = pd.DataFrame({pos: is_blank(cells[pos]) for pos in cells.columns}, index=cells.index)
-    blank_row = blank.all(axis=1) if len(headers) else pd.Series(True, index=cells.index)
-    # a trailing separator makes a nameless, empty column: nothing to carry through
-    skip = {pos for pos, h in enumerate(headers) if _UNNAMED.match(h) and bool(blank[pos].all())}
-    return table, problems, stats, headers, cells, blank_row, skip
-
-
-def _stop_on_missing_columns(problems, report, stats, missing: list[str], message: str, *, n_rows: int):
-    """A required column is missing: nothing can load; every non-blank row is rejected, and say so."""
-    problems.one("error", None, ", ".join(missing), None, message)
-    problems.flush(report)
-    stats.rows_loaded = 0
-    stats.rows_rejected = n_rows
-    raise DataValidationError(report)
-
-
-def _cell_text(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (float, np.floating)) and float(value).is_integer() and abs(value) < 2**53:
-        return str(int(value))  # an Excel or numeric id 7.0 is "7"
-    return str(value)
-
-
-def _text(col: pd.Series, *, strip: bool = True) -> pd.Series:
-    """Cells as text (``string`` dtype), blanks as NA."""
-    if isinstance(col.dtype, pd.StringDtype):
-        s = col.astype("string")
-    else:
-        # Excel and in-memory frames hold numbers; a per-cell pass is fine at register size
-        s = col.astype(object).map(_cell_text).astype("string")
-    if strip:
-        s = s.str.strip()
-    return s.mask(s.fillna("").str.strip().eq(""))
-
-
-class _Problems:
-    """Problems of one file, gathered as small frames and handed to the report at the end."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self.frames: list[pd.DataFrame] = []
-
-    def cells(self, severity, rows, column, values, message, suggestion=None) -> None:
-        rows = np.asarray(rows, dtype="int64")
-        if not len(rows):
-            return
-        values = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy())
-        values = values.astype("string")
-        frame = pd.DataFrame(
-            {
-                "severity": severity,
-                "file": self.file,
-                "row": rows,
-                "column": column,
-                "value": values.astype(object).where(values.notna(), None).to_numpy(),
-                "message": np.asarray(message, dtype=object) if not isinstance(message, str) else message,
-                "suggestion": (
-                    np.asarray(suggestion, dtype=object)
-                    if suggestion is not None and not isinstance(suggestion, str)
-                    else suggestion
-                ),
-            }
-        )
-        self.frames.append(frame[PROBLEM_COLUMNS])
-
-    def one(self, severity, row, column, value, message, suggestion=None) -> None:
-        self.frames.append(
-            pd.DataFrame(
-                [[severity, self.file, row, column, value, message, suggestion]],
-                columns=PROBLEM_COLUMNS,
-            ).astype({"row": "object"})
-        )
-
-    def flush(self, report: ValidationReport) -> None:
-        for frame in self.frames:
-            report.add_frame(frame)
-        self.frames = []
 
 
 def _group_words(values: pd.Series, groups: pd.Series) -> pd.Series:
@@ -243,12 +71,6 @@ def _group_words(values: pd.Series, groups: pd.Series) -> pd.Series:
     sep = np.where(k < n - 2, ", ", np.where(k == n - 2, " and ", ""))
     pieces = pd.Series(values.astype(str).to_numpy() + sep, index=values.index, dtype="str")
     return pieces.groupby(groups, sort=False).sum()
-
-
-def _list_words(items) -> str:
-    """'5', '5 and 9', '5, 9 and 12'."""
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # -- headers ------------------------------------------------------------------
@@ -268,18 +90,6 @@ def _label(cat: Catalogue, key: str) -> str:
         return cat.label(key)
     except KeyError:
         return key
-
-
-def _find_column(headers: list[str], name, taken: set[int]) -> int | None:
-    """Position of the header a --map names: exact first, then ignoring case, accents and spacing."""
-    name = str(name).strip()
-    for pos, h in enumerate(headers):
-        if h == name and pos not in taken:
-            return pos
-    for pos, h in enumerate(headers):
-        if _squash(h) == _squash(name) and pos not in taken:
-            return pos
-    return None
 
 
 def _apply_mapping(headers, mapping, known, problems, label) -> dict[str, int]:
@@ -485,7 +295,7 @@ class _Cells:
         return out
 
 
-# -- the register -------------------------------------------------------------
+# -- the register ------------------------------------------------------------
 def load_clients(
     source,
     *,
@@ -692,229 +502,3 @@ def _assemble(cat, out, keep, cells, headers, extras, rows) -> pd.DataFrame:
     columns["source_row"] = pd.Series(rows[keep].to_numpy(), dtype="int64")
     columns["from_invoices_only"] = pd.Series(np.zeros(n, dtype=bool))
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
-
-
-# -- contacts -----------------------------------------------------------------
-def _split_role(names: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """'Marie Dupont (buyer)' -> ('Marie Dupont', 'buyer'); without parentheses the role is NA."""
-    parts = names.str.extract(_ROLE)
-    has = parts["name"].notna() & parts["name"].str.strip().ne("")
-    name = parts["name"].where(has, names).str.strip()
-    role = parts["role"].where(has).str.strip()
-    return name, role.mask(role.eq(""))
-
-
-def load_contacts(
-    source,
-    *,
-    clients: pd.DataFrame | None = None,
-    mapping: dict | None = None,
-    sheet: str | int | None = None,
-    report: ValidationReport | None = None,
-) -> pd.DataFrame:
-    """Load a table of the people in each relationship.
-
-    Parameters
-    ----------
-    source : path or DataFrame
-        Columns client id, side, name and optionally role, headed in English or
-        French (``identifiant client``, ``côté``, ``nom``, ``rôle``/``fonction``).
-    clients : DataFrame, optional
-        The loaded register; contacts of a client not in it are rejected.
-    mapping : dict, optional
-        ``{field: column}`` for ``client_id``, ``side``, ``name``, ``role``; other fields are ignored.
-    sheet : str or int, optional
-        The Excel sheet.
-    report : ValidationReport, optional
-        Where problems and row counts go (kind ``contacts``).
-
-    Returns
-    -------
-    DataFrame
-        ``client_id``, ``side`` (``ours`` or ``client``), ``name``, ``role``,
-        ``source_row``, then the file's extra columns. A name written
-        ``Marie Dupont (buyer)`` with no role gives the role ``buyer``.
-
-    Raises
-    ------
-    DataValidationError
-        When the client id, side or name column is missing.
-    """
-    report = report if report is not None else ValidationReport()
-    table, problems, stats, headers, cells, blank_row, skip = _open(source, sheet, report, "contacts")
-
-    index = {_squash(alias): key for key, aliases in _CONTACT_HEADERS.items() for alias in aliases}
-    assigned: dict[str, int] = {}
-    for field, col in (mapping or {}).items():
-        if field in _CONTACT_HEADERS:
-            pos = _find_column(headers, col, set(assigned.values()))
-            if pos is None:
-                problems.one(
-                    "warning",
-                    None,
-                    field,
-                    str(col),
-                    f"mapping {field}={col}: no column {col!r} in this file; "
-                    "looking for it among the headers instead",
-                )
-            else:
-                assigned[field] = pos
-    extras = []
-    for pos, header in enumerate(headers):
-        if pos in assigned.values() or pos in skip:
-            continue
-        key = index.get(_squash(header))
-        if key is None:
-            extras.append(pos)
-        elif key in assigned:
-            problems.one(
-                "warning",
-                None,
-                header,
-                None,
-                f"column {header!r} is also {key}, already read from column "
-                f"{headers[assigned[key]]!r}; kept as an extra column",
-            )
-            extras.append(pos)
-        else:
-            assigned[key] = pos
-
-    n_blank = int(blank_row.sum())
-    stats.rows_read = len(cells)
-    stats.rows_blank = n_blank
-    missing = [k for k in ("client_id", "side", "name") if k not in assigned]
-    if missing:
-        found = ", ".join(repr(h) for h in headers) or "none"
-        message = (
-            f"missing required column{'s' if len(missing) > 1 else ''} {_list_words(missing)} in the "
-            f"contacts table; the columns found are: {found}. Expected client id, side (ours or "
-            "client), name and optionally role, in English or French"
-        )
-        _stop_on_missing_columns(problems, report, stats, missing, message, n_rows=len(cells) - n_blank)
-
-    live = ~blank_row
-    cells = cells[live]
-    rows = table.rows[live]
-
-    ids = _text(cells[assigned["client_id"]])
-    reject = ids.isna()
-    problems.cells(
-        "error",
-        rows[reject],
-        headers[assigned["client_id"]],
-        ids[reject].fillna(""),
-        "empty client id; the contact cannot be attached to a client and is not loaded",
-    )
-    if clients is not None:
-        known = set(clients["client_id"].dropna().astype(str))
-        stranger = ids.notna() & ~ids.isin(known)
-        problems.cells(
-            "error",
-            rows[stranger],
-            headers[assigned["client_id"]],
-            ids[stranger],
-            "client id not in the client register; the contact is not loaded",
-        )
-        reject |= stranger
-
-    side_text = _text(cells[assigned["side"]])
-    side_index = {_squash(v): key for key, values in _SIDES.items() for v in values}
-    side = side_text.map({u: side_index.get(_squash(u)) for u in side_text.dropna().unique()})
-    bad_side = side.isna()
-    problems.cells(
-        "error",
-        rows[bad_side],
-        headers[assigned["side"]],
-        side_text[bad_side].fillna(""),
-        "unknown side; expected ours (our people) or client (the client's people); the contact is not loaded",
-    )
-    reject |= bad_side
-
-    raw_name = _text(cells[assigned["name"]])
-    no_name = raw_name.isna()
-    problems.cells(
-        "error",
-        rows[no_name],
-        headers[assigned["name"]],
-        raw_name[no_name].fillna(""),
-        "empty name; the contact is not loaded",
-    )
-    reject |= no_name
-
-    name, role_from_name = _split_role(raw_name.fillna(""))
-    if "role" in assigned:
-        role = _text(cells[assigned["role"]])
-        name = name.where(role.isna(), raw_name.str.strip())
-        role = role.fillna(role_from_name)
-    else:
-        role = role_from_name
-
-    keep = ~reject
-    stats.rows_rejected = int(reject.sum())
-    stats.rows_loaded = int(keep.sum())
-    problems.flush(report)
-
-    n = int(keep.sum())
-    columns = {
-        "client_id": pd.Series(ids[keep].to_numpy(), dtype="str"),
-        "side": pd.Series(side[keep].to_numpy(), dtype="str"),
-        "name": pd.Series(name[keep].to_numpy(), dtype="str"),
-        "role": pd.Series(role[keep].to_numpy(), dtype="str"),
-        "source_row": pd.Series(rows[keep].to_numpy(), dtype="int64"),
-    }
-    for pos in extras:
-        label = headers[pos]
-        while label in columns:
-            label = f"{label} (extra)"
-        columns[label] = pd.Series(_text(cells[pos][keep], strip=False).to_numpy(), dtype="str")
-    return pd.DataFrame(columns, index=pd.RangeIndex(n))
-
-
-def contacts_from_register(clients: pd.DataFrame) -> pd.DataFrame:
-    """The people named in the register's ``our_contacts`` and ``client_contacts`` columns.
-
-    Parameters
-    ----------
-    clients : DataFrame
-        A loaded register (names separated by ``;`` or new lines; a role may
-        follow a name in parentheses).
-
-    Returns
-    -------
-    DataFrame
-        ``client_id``, ``side`` (``ours`` or ``client``), ``name``, ``role``
-        (NA when none is given), in register order, our people first within a
-        client, then as written.
-
-    >>> reg = pd.DataFrame({"client_id": ["C1"], "our_contacts": ["Ana (KAM); Bo"],
-    ...                     "client_contacts": ["Marie Dupont (buyer)"]})
-    >>> contacts_from_register(reg).values.tolist()
-    [['C1', 'ours', 'Ana', 'KAM'], ['C1', 'ours', 'Bo', nan], ['C1', 'client', 'Marie Dupont', 'buyer']]
-    """
-    parts = []
-    base = clients.reset_index(drop=True)
-    for order, (side, column) in enumerate((("ours", "our_contacts"), ("client", "client_contacts"))):
-        if column not in base.columns:
-            continue
-        names = base[column].astype("string").str.split(_NAMES_SPLIT, regex=True).explode()
-        names = names.astype("string").str.strip()
-        names = names[names.notna() & names.ne("")]
-        name, role = _split_role(names)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "client_id": base["client_id"].to_numpy()[names.index.to_numpy(dtype="int64")],
-                    "side": side,
-                    "name": name.to_numpy(),
-                    "role": role.to_numpy(),
-                    "_client": names.index.to_numpy(dtype="int64"),
-                    "_side": order,
-                    "_k": names.groupby(level=0).cumcount().to_numpy(),
-                }
-            )
-        )
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="str") for c in CONTACT_COLUMNS})
-    tidy = pd.concat(parts, ignore_index=True).sort_values(["_client", "_side", "_k"], kind="stable")
-    out = tidy[CONTACT_COLUMNS].reset_index(drop=True)
-    return out.astype({c: "str" for c in CONTACT_COLUMNS})
