@@ -10,3 +10,6 @@ def pytest_collectstart(collector):
     if path is not None and path.suffix == ".ipynb":
         collector.skip_compare += ("text/html", "application/javascript", "stderr",
                                    "application/vnd.jupyter.widget-view+json")
+
+# the notebooks' .py sources are not test modules: nbval runs the .ipynb they are paired with
+collect_ignore_glob = ["[0-9][0-9]_*.py"]

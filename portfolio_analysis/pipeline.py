@@ -10,7 +10,6 @@ deliverable's ``analysis/`` folder (see :mod:`portfolio_analysis.archive`).
 
 >>> from portfolio_analysis.load.portfolio import load_portfolio
 >>> import pandas as pd
-import yaml
 >>> register = pd.DataFrame({"client_id": ["A", "B", "C"], "name": ["Ann", "Bob", "Cy"],
 ...                          "relationship_type": ["partnership", "occasional", "at_risk"],
 ...                          "billing": [300.0, 200.0, 100.0]})

@@ -1,8 +1,8 @@
 """One analysis, everywhere: every output of a report shows each client with the same segment, action,
 priority and scores — with analysis parameters changed, so that a step that ignored them would disagree."""
 
-import io
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -28,6 +28,38 @@ def report(tmp_path_factory):
     return out
 
 
+class _TableReader(HTMLParser):
+    """The cells of the HTML tables of a page, row by row (what a reader sees)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _number(text: str):
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return text
+
+
 def _tables(nb_path: Path) -> list[pd.DataFrame]:
     """Every table a notebook shows, read back from its HTML output."""
     found = []
@@ -35,7 +67,10 @@ def _tables(nb_path: Path) -> list[pd.DataFrame]:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html")
             if html and "<table" in html:
-                found += pd.read_html(io.StringIO(html), thousands=",")
+                reader = _TableReader()
+                reader.feed(html)
+                for rows in reader.tables:
+                    found.append(pd.DataFrame([[_number(c) for c in r] for r in rows[1:]], columns=rows[0]))
     return found
 
 
@@ -75,8 +110,9 @@ def test_every_output_shows_the_same_client(report):
     wb = openpyxl.load_workbook(report / "relationship_plan.xlsx", read_only=True)
     n_checked = 0
     for name in ("All clients", "Develop", "Maintain", "Fix", "End"):
-        rows = list(wb[name].iter_rows(min_row=3, values_only=True))
-        sheet = pd.DataFrame(rows[1:], columns=rows[0]).dropna(subset=["client_id"]).set_index("client_id")
+        rows = list(wb[name].iter_rows(values_only=True))
+        top = next(i for i, r in enumerate(rows) if r and r[0] == "priority")  # below the sheet's note, if any
+        sheet = pd.DataFrame(rows[top + 1:], columns=rows[top]).dropna(subset=["client_id"]).set_index("client_id")
         ids = sheet.index
         assert (sheet["action"] == actions.loc[ids, "action"]).all(), name
         assert (sheet["priority"] == actions.loc[ids, "priority"]).all(), name

@@ -26,7 +26,6 @@ import pandas as pd
 
 from portfolio_analysis.i18n.language import Language, language
 
-
 FIGURE_DPI = 150  # the figures' resolution, in the report as in figures/
 
 

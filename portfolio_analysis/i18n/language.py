@@ -8,10 +8,10 @@ after translation, so that the French can place them where French grammar wants.
 >>> fr = language("fr")
 >>> fr.num(1234567.891, 1)
 '1\\u202f234\\u202f567,9'
->>> language("en").num(-0.4)
-'-0'
->>> fr.plural("{n} client", "{n} clients", 0).format(n=0)
-'0 client'
+>>> language("en").num(-0.4)  # rounded to nothing: no sign
+'0'
+>>> fr.plural("{n} error", "{n} errors", 0).format(n=0)  # French: 0 is singular
+'0 erreur'
 """
 
 from __future__ import annotations
