@@ -10,6 +10,7 @@ from portfolio_analysis.config.catalogue import ConfigError
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 EXIT_CONFIG = 2  # a configuration that cannot be used: nothing is read
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 
 
 def _parse_map(items: list[str] | None) -> dict:
@@ -156,6 +157,14 @@ def _print_config_error(exc: ConfigError) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing was written, and a previous deliverable is left as it was", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command in ("validate", "report", "template"):
         status = _config_problems(args)

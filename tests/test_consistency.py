@@ -13,6 +13,7 @@ import pytest
 from portfolio_analysis.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+pytestmark = pytest.mark.slow
 SETTINGS = ["weights.profitability=6", "weights.relationship_type=0.5", "weights.upsell_potential=4",
             "settings.segmentation.n_clusters=4"]
 

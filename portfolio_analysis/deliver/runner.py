@@ -11,10 +11,14 @@ failed run keeps its partly executed notebooks in ``<out>.failed`` for inspectio
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -94,9 +98,10 @@ def run_report(
     out = Path(out).resolve()
     _check_out(out, [clients, invoices, contacts, config])
     start = time.perf_counter()
+    spent: dict[str, float] = {}  # where the time went, said at the end
     sequence = notebooks or notebook_sequence()
     session = NotebookSession(cwd=sequence[0].parent)  # its kernel starts and imports while we compute
-    staging = None
+    staging = writer = None
     try:
         try:
             cat = resolve_config(config, overrides=overrides)
@@ -113,11 +118,14 @@ def run_report(
             print(f"error: the input cannot be used:\n{exc.report.to_text(max_rows=30)}", file=sys.stderr)
             return 1
         print(pf.report.to_text(max_rows=0), flush=True)
+        spent["loading"] = time.perf_counter() - start
 
         t0 = time.perf_counter()
         analysis = run_analysis(clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
                                 mapping=mapping, sheet=sheet, strict=strict, lang=lang, portfolio=pf)
-        print(f"analysis of {len(analysis.clients):,} clients ... {time.perf_counter() - t0:.1f} s", flush=True)
+        spent["analysis"] = time.perf_counter() - t0
+        print(f"analysis of {len(analysis.clients):,} clients ... {spent['analysis']:.1f} s", flush=True)
+        t0 = time.perf_counter()
 
         staging = out.parent / f".{out.name}.partial-{os.getpid()}"
         if staging.exists():
@@ -126,9 +134,19 @@ def run_report(
             (staging / sub).mkdir(parents=True)
         (staging / MARKER).write_text("written by portfolio-analysis report\n", encoding="utf-8")
         save_analysis(analysis, staging / "analysis")
-        write_tables(analysis, staging / "tables")
-        write_summary_json(headline(analysis), staging)
-        write_relationship_plan(analysis, staging / "relationship_plan.xlsx", company=company, lang=lang)
+        spent["saving the analysis"] = time.perf_counter() - t0
+
+        def write_outputs() -> float:
+            t = time.perf_counter()
+            write_tables(analysis, staging / "tables")
+            write_summary_json(headline(analysis), staging)
+            write_relationship_plan(analysis, staging / "relationship_plan.xlsx", company=company, lang=lang)
+            return time.perf_counter() - t
+
+        # the tables and the workbook are written while the kernel runs the notebooks (that waiting is idle here)
+        writer = ThreadPoolExecutor(max_workers=1)
+        outputs = writer.submit(write_outputs)
+        t_notebooks = time.perf_counter()
 
         params = {
             "clients": _abs(clients), "invoices": _abs(invoices), "contacts": _abs(contacts),
@@ -142,6 +160,7 @@ def run_report(
             try:
                 session.run(nb, staging / "notebooks" / nb.name, params)
             except NotebookFailed as exc:
+                outputs.result()
                 failed = _keep_failed(staging, out)
                 staging = None
                 print("failed", flush=True)
@@ -150,24 +169,49 @@ def run_report(
                 return 1
             print(f"{time.perf_counter() - t0:.1f} s", flush=True)
 
+        spent["notebooks"] = time.perf_counter() - t_notebooks
+        spent["tables, summary and Excel plan (beside the notebooks)"] = outputs.result()
+        t0 = time.perf_counter()
         title = ("Analyse du portefeuille clients — " if lang == "fr" else "Customer portfolio analysis — ") + company
         write_html_report([staging / "notebooks" / nb.name for nb in sequence], staging / "report.html",
                           title=title, lang=lang)
+        spent["HTML report"] = time.perf_counter() - t0
         _swap_into_place(staging, out)
         staging = None
+        steps = analysis.run.get("timings_s", {})
+        slowest = sorted(((k, v) for k, v in steps.items() if k != "total"), key=lambda kv: -kv[1])[:3]
+        print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
+              + " (analysis: " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest) + ")")
         print(f"wrote {out} in {time.perf_counter() - start:.1f} s")
         return 0
     finally:
+        if writer is not None:
+            writer.shutdown(wait=True)
         session.close()
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:
+    """Put the new deliverable in place of the old one; a Ctrl-C meanwhile is ignored (both renames happen)."""
     old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-    staging.rename(out)
+    with _deferred_interrupt():
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+        staging.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """Ignore Ctrl-C (SIGINT) for the few milliseconds of the block: it is never left half done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
