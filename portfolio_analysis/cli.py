@@ -55,6 +55,7 @@ def _build_parser() -> argparse.ArgumentParser:
               portfolio-analysis validate register.xlsx --contacts contacts.csv
               portfolio-analysis report --clients register.xlsx --invoices invoices.csv --out reports/acme
               portfolio-analysis sample data/sample --n-clients 300 --seed 7
+              portfolio-analysis compare reports/acme reports/acme-v2
             """
         ),
     )
@@ -133,6 +134,28 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("en", "fr"), default="en")
     p.add_argument("--out", required=True, help="output folder (created; never one of the inputs)")
     p.add_argument("--strict", action="store_true", help="stop on any error in the input")
+
+    p = sub.add_parser(
+        "compare",
+        help="what changed between two deliverables, and why",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Compare two deliverables written by `report`: the configuration each used, the headline "
+        "figures side by side, the clients whose action changed (and the criterion that tipped it), the "
+        "largest rank moves and the changes of group.",
+        epilog=textwrap.dedent(
+            """            exit status: 0 compared; 2 a folder that is not a deliverable, or runs of different portfolios.
+
+            examples:
+              portfolio-analysis compare reports/v1 reports/v2
+              portfolio-analysis compare reports/v1 reports/v2 --format json > changes.json
+              portfolio-analysis compare reports/v1 reports/v2 --excel changes.xlsx
+            """
+        ),
+    )
+    p.add_argument("out_a", help="the first deliverable (a folder written by report --out)")
+    p.add_argument("out_b", help="the second deliverable")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    p.add_argument("--excel", help="also write the comparison as an Excel workbook (.xlsx)")
     return parser
 
 
@@ -173,6 +196,8 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args)
+        if args.command == "compare":
+            return _compare(args)
         if args.command == "template":
             from portfolio_analysis.config.catalogue import load_catalogue
             from portfolio_analysis.template import write_template
@@ -209,6 +234,28 @@ def _main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         _print_config_error(exc)
         return EXIT_CONFIG
+    return EXIT_OK
+
+
+def _compare(args) -> int:
+    from portfolio_analysis.deliver.compare import CompareError, compare, to_text, write_workbook
+
+    if args.excel is not None and not args.excel.lower().endswith(".xlsx"):
+        print(f"error: --excel {args.excel}: expected a file name ending in .xlsx", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        result = compare(args.out_a, args.out_b)
+    except CompareError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.format == "json":
+        import json
+
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print(to_text(result), end="")
+    if args.excel:
+        print(f"wrote {write_workbook(result, args.excel)}", file=sys.stderr if args.format == "json" else sys.stdout)
     return EXIT_OK
 
 

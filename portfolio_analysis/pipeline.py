@@ -206,7 +206,6 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
         profiles,
         retention,
         scoring,
-        segmentation,
         sensitivity,
     )
 
@@ -272,32 +271,8 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     lap("scoring")
 
     # 4 segmentation
-    criteria = seg_cfg.get("criteria")
-    segmenter = segmentation.Segmenter(
-        criteria=criteria, n_clusters=seg_cfg.get("n_clusters"), k_range=tuple(seg_cfg.get("k_range", (2, 8))),
-        catalogue=cat, random_state=rs).fit(register)
-    labels = segmenter.labels_
-    seg_profiles = segmentation.segment_profiles(register, labels, scores, catalogue=cat, lang=lang)
-    names = segmentation.name_segments(seg_profiles, catalogue=cat, lang=lang)
-    t["silhouette"] = segmenter.silhouette_.rename("silhouette").rename_axis("k").reset_index()
-    t["segments"] = segmentation.segment_table(register, segmenter, scores=scores, catalogue=cat, lang=lang)
-    t["segment_profiles"] = seg_profiles.assign(name=names).rename_axis("segment").reset_index()
-    stability = segmentation.segment_stability(register, segmenter, n_resamples=int(seg_cfg.get("n_resamples", 20)),
-                                               random_state=rs)
-    t["segment_stability"] = stability.groups.assign(name=names).rename_axis("segment").reset_index()
-    facts["segmentation"] = {"n_clusters": int(segmenter.n_clusters_), "criteria": criteria,
-                             "n_resamples": int(stability.n_resamples), "fraction": float(stability.fraction),
-                             "ari": float(stability.ari), "stable": bool(stability.stable),
-                             "medoids": {str(k): v for k, v in segmenter.medoids_.items()}}
-    t["segment_map"] = segmentation.segment_map(register, labels, catalogue=cat, criteria=criteria, random_state=rs)
-    t["segment_differences"] = segmentation.client_differences(register, labels, segmenter.medoids_, catalogue=cat,
-                                                               criteria=criteria, lang=lang)
-    t["peers"] = segmentation.nearest_peers(register, k=3, catalogue=cat, criteria=criteria)
-    if 2 <= len(register) <= DENDROGRAM_MAX:
-        tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=criteria)
-        t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
-    else:  # a tree of thousands of leaves cannot be read
-        t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
+    seg_tables, facts["segmentation"] = _segmentation(register, scores, cat, seg_cfg, rs, lang)
+    t.update(seg_tables)
     lap("segmentation")
 
     # 5 profit and concentration
@@ -345,6 +320,77 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     timings["total"] = round(time.perf_counter() - started, 3)
     run = {"lang": lang, "timings_s": timings}
     return Analysis(tables={k: _frame(v) for k, v in t.items()}, facts=_plain(facts), run=run, config=cat.raw)
+
+
+MIN_SEGMENT_CLIENTS = 4  # fewer clients than this: no groups to find
+
+
+def _segmentation(register, scores, cat, seg_cfg: dict, rs: int, lang: str) -> tuple[dict, dict]:
+    """The segmentation's tables and facts, or empty tables and the reason when the data cannot support one."""
+    from portfolio_analysis.steps import segmentation
+    from portfolio_analysis.steps.segmentation._gower import resolve_criteria
+
+    criteria = seg_cfg.get("criteria")
+    reason = None
+    if len(register) < MIN_SEGMENT_CLIENTS:
+        reason = "too_few_clients"
+    else:
+        try:
+            used = resolve_criteria(register, cat, criteria)
+        except ValueError:
+            used = {}
+        informative = [k for k in used if _distinct_values(register, cat, k) >= 2]
+        if len(informative) < 2:
+            reason = "too_few_criteria"
+    if reason is not None:
+        ids = register["client_id"].astype("str").to_numpy()
+        empty = {name: pd.DataFrame() for name in SEGMENT_TABLES}
+        empty["segments"] = pd.DataFrame({"client_id": ids, "segment": pd.array([pd.NA] * len(ids), "Int64"),
+                                          "segment_name": pd.Series([None] * len(ids), dtype="str")})
+        return empty, {"n_clusters": 0, "reason": reason, "criteria": criteria, "min_clients": MIN_SEGMENT_CLIENTS}
+
+    t: dict[str, pd.DataFrame] = {}
+    segmenter = segmentation.Segmenter(
+        criteria=criteria, n_clusters=seg_cfg.get("n_clusters"), k_range=tuple(seg_cfg.get("k_range", (2, 8))),
+        catalogue=cat, random_state=rs).fit(register)
+    labels = segmenter.labels_
+    seg_profiles = segmentation.segment_profiles(register, labels, scores, catalogue=cat, lang=lang)
+    names = segmentation.name_segments(seg_profiles, catalogue=cat, lang=lang)
+    t["silhouette"] = segmenter.silhouette_.rename("silhouette").rename_axis("k").reset_index()
+    t["segments"] = segmentation.segment_table(register, segmenter, scores=scores, catalogue=cat, lang=lang)
+    t["segment_profiles"] = seg_profiles.assign(name=names).rename_axis("segment").reset_index()
+    stability = segmentation.segment_stability(register, segmenter, n_resamples=int(seg_cfg.get("n_resamples", 20)),
+                                               random_state=rs)
+    t["segment_stability"] = stability.groups.assign(name=names).rename_axis("segment").reset_index()
+    facts = {"n_clusters": int(segmenter.n_clusters_), "reason": None, "criteria": criteria,
+             "n_resamples": int(stability.n_resamples), "fraction": float(stability.fraction),
+             "ari": float(stability.ari), "stable": bool(stability.stable),
+             "medoids": {str(k): v for k, v in segmenter.medoids_.items()}}
+    t["segment_map"] = segmentation.segment_map(register, labels, catalogue=cat, criteria=criteria, random_state=rs)
+    t["segment_differences"] = segmentation.client_differences(register, labels, segmenter.medoids_, catalogue=cat,
+                                                               criteria=criteria, lang=lang)
+    t["peers"] = segmentation.nearest_peers(register, k=3, catalogue=cat, criteria=criteria)
+    if len(register) <= DENDROGRAM_MAX:
+        tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=criteria)
+        t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
+    else:  # a tree of thousands of leaves cannot be read
+        t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
+    return t, facts
+
+
+SEGMENT_TABLES = ("silhouette", "segments", "segment_profiles", "segment_stability", "segment_map",
+                  "segment_differences", "peers", "dendrogram", "dendrogram_leaves")
+
+
+def _distinct_values(register: pd.DataFrame, cat: Catalogue, key: str) -> int:
+    """How many different values criterion ``key`` takes among the clients (billing growth: from two columns)."""
+    crit = cat.criteria.get(key)
+    source = str(crit.spec.get("source", key)) if crit is not None and crit.kind == "numeric" else key
+    if source in register.columns:
+        return int(register[source].astype("str").where(register[source].notna()).nunique())
+    if source == "billing_growth" and {"billing", "billing_previous"} <= set(register.columns):
+        return int((register["billing"] / register["billing_previous"]).replace([np.inf, -np.inf], np.nan).nunique())
+    return 0
 
 
 class _Lap:

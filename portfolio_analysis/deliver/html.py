@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -41,15 +42,47 @@ def merge_notebooks(paths: list[Path], *, title: str, lang: str = "en") -> nbfor
     return merged
 
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+
+def contents(body: str, *, title: str = "Contents") -> str:
+    """A table of contents of the page's first- and second-level headings, as an HTML ``nav``.
+
+    The first heading (the report's title) is left out; a second-level heading is indented.
+
+    >>> contents('<h1 id="T">Title</h1><h1 id="A">Step</h1><h2 id="B">Part &amp; more</h2>')
+    '<nav class="report-contents"><strong>Contents</strong><ul><li class="level-1"><a href="#A">Step</a></li><li class="level-2"><a href="#B">Part &amp; more</a></li></ul></nav>'
+    """
+    entries = []
+    for level, anchor, inner in _HEADING.findall(body)[1:]:
+        text = html.escape(html.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip())
+        entries.append((int(level), anchor, text))
+    if not entries:
+        return ""
+    items = "".join(f'<li class="level-{level}"><a href="#{anchor}">{text}</a></li>' for level, anchor, text in entries)
+    out = [f'<nav class="report-contents"><strong>{html.escape(title)}</strong><ul>{items}</ul></nav>']
+    return "".join(out)
+
+
 def write_html_report(paths: list[Path], out: Path, *, title: str, lang: str = "en") -> Path:
-    """Write the executed notebooks ``paths`` as one HTML file with code hidden and figures embedded."""
+    """Write the executed notebooks ``paths`` as one self-contained HTML file: code hidden, figures
+    embedded, a table of contents under the title, nothing loaded from outside."""
     from nbconvert import HTMLExporter
 
+    from portfolio_analysis.i18n.language import language
+
     exporter = HTMLExporter(
-        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="report", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+        exclude_input_prompt=True, exclude_output_prompt=True,
     )
     merged = merge_notebooks(paths, title=title, lang=lang)
     body, _ = exporter.from_notebook_node(merged, resources={"metadata": {"name": title}})
     body = re.sub(r"<html( lang=\"[^\"]*\")?>", f'<html lang="{lang}">', body, count=1)
+    toc = contents(body, title=language(lang).gettext("Contents"))
+    first = _HEADING.search(body)
+    if toc and first:  # under the report's title
+        end = body.index("</div>", first.end()) + len("</div>")
+        body = body[:end] + toc + body[end:]
     Path(out).write_text(body, encoding="utf-8")
     return Path(out)

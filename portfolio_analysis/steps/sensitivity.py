@@ -88,7 +88,8 @@ class SensitivityResult:
                 "concentration": float(self.concentration),
                 "kendall_tau_median": float(self.kendall_tau.median()),
                 "kendall_tau_p05": float(self.kendall_tau.quantile(0.05)),
-                "median_interval_width": float(self.ranks.loc[ranked, "interval_width"].median()),
+                "median_interval_width": float(
+                    self.ranks.loc[ranked, "interval_width"].astype("float64").median()),  # NaN with no client
             },
             dtype="object",
             name="weight_sensitivity",

@@ -1,0 +1,105 @@
+"""Any register that loads gives an analysis: generated registers through `analyse`, a few through `report`.
+
+Registers as companies hand them in: any subset of the columns, columns empty or partly empty, levels that
+match nothing, open lists, 0, 1, 2 and identical clients, zero and negative billing, profit alone.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portfolio_analysis.cli import main
+from portfolio_analysis.config.catalogue import load_catalogue
+from portfolio_analysis.load.portfolio import load_portfolio
+from portfolio_analysis.pipeline import TABLES, analyse
+
+CAT = load_catalogue()
+LEVELLED = [k for k, c in CAT.criteria.items() if c.levels and c.kind != "multi"]
+OPTIONAL = [*LEVELLED, "decision_criteria", "business_type", "billing", "billing_previous", "profit", "margin_pct",
+            "cost_to_serve", "share_of_wallet_pct", "owner"]
+
+
+def _levels(key):
+    return [lv.key for lv in CAT.criteria[key].levels]
+
+
+@st.composite
+def registers(draw, max_clients=12):
+    n = draw(st.integers(0, max_clients))
+    columns = draw(st.lists(st.sampled_from(OPTIONAL), unique=True, max_size=len(OPTIONAL)))
+    identical = n >= 2 and draw(st.booleans())
+    data = {"client_id": [f"C{i:03d}" for i in range(n)], "name": [f"Client {i}" for i in range(n)]}  # required
+    for col in columns:
+        fill = draw(st.sampled_from(["full", "partial", "empty"]))
+
+        def value(i, col=col):
+            if fill == "empty" or (fill == "partial" and (i * 7 + len(col)) % 3 == 0):
+                return None
+            if col in LEVELLED:
+                choices = [*_levels(col), "unheard of"]
+            elif col == "decision_criteria":
+                choices = ["purchase price", "trust; supplier quality", "lifecycle cost", "nonsense"]
+            elif col == "business_type":
+                choices = ["Consumer", "Corporate", "manufacturer"]
+            elif col == "owner":
+                choices = ["Ann", "Bob", "Cy"]
+            elif col in ("margin_pct", "share_of_wallet_pct"):
+                choices = [-20.0, 0.0, 5.0, 35.0, 90.0]
+            else:
+                choices = [0.0, -150.0, 1.0, 1200.0, 55000.5]
+            return choices[draw(st.integers(0, len(choices) - 1))] if not identical else choices[0]
+
+        data[col] = [value(i) for i in range(n)]
+    return pd.DataFrame(data)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(registers())
+def test_every_register_that_loads_gives_an_analysis(register):
+    portfolio = load_portfolio(register)
+    a = analyse(portfolio)
+    n = len(portfolio.clients)
+    assert set(a.tables) == set(TABLES)
+    for name in ("scores", "actions", "relationship_plan", "segments", "profit", "lifetime_values"):
+        assert len(a.tables[name]) == n, name
+    # nothing is ended on missing data
+    ended = a.actions[a.actions["action"] == "end"]
+    assert not ended["insufficient_data"].any()
+    # the plan's priorities are 1..n and every client is in it once
+    assert sorted(a.relationship_plan["priority"]) == list(range(1, n + 1))
+    json.dumps(a.facts)  # the headline figures are plain data
+
+
+def test_invoices_alone_and_profit_alone(tmp_path):
+    lines = pd.DataFrame({"client_id": ["A", "A", "B"], "date": ["2025-01-05", "2025-06-01", "2025-03-03"],
+                          "amount": [100.0, 50.0, 70.0]})
+    a = analyse(load_portfolio(invoices=lines))
+    assert len(a.scores) == 2 and (a.actions["action"] != "end").all()
+    only_profit = pd.DataFrame({"client_id": ["A", "B", "C"], "profit": [10.0, -5.0, 3.0]})
+    a = analyse(load_portfolio(only_profit))
+    assert a.facts["whale"]["n_loss_making"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["empty", "one", "no_criteria", "unknown_types"])
+def test_a_register_that_validates_gives_a_report(tmp_path, case):
+    frames = {
+        "empty": pd.DataFrame({"client_id": [], "name": []}),
+        "one": pd.DataFrame({"client_id": ["A"], "name": ["Solo"], "relationship_type": ["partnership"],
+                             "billing": [1000.0]}),
+        "no_criteria": pd.DataFrame({"client_id": ["A", "B", "C"], "name": ["a", "b", "c"],
+                                     "billing": [10.0, 20.0, np.nan]}),
+        "unknown_types": pd.DataFrame({"client_id": ["A", "B", "C", "D"], "name": list("abcd"),
+                                       "business_type": ["Consumer", "Corporate", "Consumer", "Horeca"],
+                                       "relationship_type": [None, None, None, None], "billing": [1.0, 2.0, 3.0, 4.0]}),
+    }
+    register = tmp_path / "clients.csv"
+    frames[case].to_csv(register, index=False)
+    assert main(["validate", str(register)]) == 0
+    out = tmp_path / "out"
+    assert main(["report", "--clients", str(register), "--out", str(out)]) == 0
+    assert (out / "report.html").is_file() and (out / "relationship_plan.xlsx").is_file()
