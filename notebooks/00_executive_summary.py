@@ -126,10 +126,17 @@ if h["retention_plus_value_change"] is not None and h["portfolio_value"]:
                           "value; keeping {points} points more clients would add {plus}.").format(
         rate=pct(h["annual_retention"] * 100, 1), value=num(h["portfolio_value"]),
         points=num(a.facts["retention"]["retention_uplift"] * 100), plus=num(h["retention_plus_value_change"])))
-seg_names = a.segment_profiles.sort_values("segment")["name"].astype(str)
-lines.append("- " + L.plural("**Segments**: {n} group of similar clients — {names}.",
-                             "**Segments**: {n} groups of similar clients — {names}.", h["n_segments"]).format(
-    n=num(h["n_segments"]), names="; ".join(page.esc(n) for n in seg_names)))
+seg = a.facts["segmentation"]
+if seg["n_clusters"]:
+    seg_names = a.segment_profiles.sort_values("segment")["name"].astype(str)
+    lines.append("- " + L.plural("**Segments**: {n} group of similar clients — {names}.",
+                                 "**Segments**: {n} groups of similar clients — {names}.", h["n_segments"]).format(
+        n=num(h["n_segments"]), names="; ".join(page.esc(n) for n in seg_names)))
+elif seg["reason"] == "too_few_clients":
+    lines.append("- " + _("**Segments**: none — with fewer than {n} clients there are no groups to find.").format(
+        n=num(seg["min_clients"])))
+else:
+    lines.append("- " + _("**Segments**: none — fewer than two criteria tell the clients apart."))
 text = _("**Data**: {read} rows read, {rejected} rejected; {errors} and {warnings} reported (see step 1).").format(
     read=num(h["rows_read"]), rejected=num(h["rows_rejected"]),
     errors=L.plural("{n} error", "{n} errors", h["n_errors"]).format(n=num(h["n_errors"])),

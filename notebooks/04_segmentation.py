@@ -72,7 +72,12 @@ page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=c
 a, L = page.analysis, page.language
 _, num, pct = L.gettext, L.num, L.pct
 seg = a.facts["segmentation"]
-names = a.segment_profiles.set_index("segment")["name"]
+has_groups = seg["n_clusters"] > 0
+names = a.segment_profiles.set_index("segment")["name"] if has_groups else None
+if not has_groups:  # the data cannot support groups: say why, in one line, and show nothing else
+    display(page.md(_("**No segmentation**: with fewer than {n} clients there are no groups to find.").format(
+                n=seg["min_clients"]) if seg["reason"] == "too_few_clients" else
+                _("**No segmentation**: fewer than two criteria tell the clients apart, so there are no groups to find.")))
 
 # %% [markdown] tags=["lang-en"]
 # ## How many groups?
@@ -81,39 +86,42 @@ names = a.segment_profiles.set_index("segment")["name"]
 # ## Combien de groupes ?
 
 # %%
-page.table(a.silhouette, columns={"k": N_("Number of groups"), "silhouette": N_("Silhouette")},
-           decimals={"silhouette": 3})
+if has_groups:
+    display(page.table(a.silhouette, columns={"k": N_("Number of groups"), "silhouette": N_("Silhouette")},
+                       decimals={"silhouette": 3}))
 
 # %%
-sil = a.silhouette.set_index("k")["silhouette"]
-k = seg["n_clusters"]
-fixed = (a.catalogue.settings.get("segmentation") or {}).get("n_clusters") is not None
-if fixed:
-    text = _("The analyst fixed **{k} groups** (silhouette {best}).").format(k=num(k), best=num(sil.get(k), 2))
-else:
-    text = _("The data suggest **{k} groups**: the highest silhouette ({best}) over {low} to {high} groups. The "
-             "silhouette, from -1 to 1, measures how much closer each client is to its own group than to the "
-             "next one.").format(k=num(k), best=num(sil.max(), 2), low=num(sil.index.min()), high=num(sil.index.max()))
-text += " " + _("Over {n} subsamples of {share} of the clients, the groups come back with an adjusted Rand index of "
-                "{ari} (1 when a subsample gives the same groups, 0 when they match only by chance).").format(
-    n=num(seg["n_resamples"]), share=pct(seg["fraction"] * 100), ari=num(seg["ari"], 2))
-stab = a.segment_stability
-unstable = stab.loc[stab["jaccard"] < 0.75, "name"].astype(str).tolist()
-text += " " + (_("Every group comes back (a Jaccard overlap of 0.75 or more with its best match): the segmentation "
-                 "is stable.") if seg["stable"] else
-               _("**The segmentation is not stable**: {groups} do not come back reliably (a Jaccard overlap under "
-                 "0.75); treat them as patterns of this sample, not as segments to manage.").format(
-                   groups=", ".join(unstable)))
-page.md(text)
+if has_groups:
+    sil = a.silhouette.set_index("k")["silhouette"]
+    k = seg["n_clusters"]
+    fixed = (a.catalogue.settings.get("segmentation") or {}).get("n_clusters") is not None
+    if fixed:
+        text = _("The analyst fixed **{k} groups** (silhouette {best}).").format(k=num(k), best=num(sil.get(k), 2))
+    else:
+        text = _("The data suggest **{k} groups**: the highest silhouette ({best}) over {low} to {high} groups. The "
+                 "silhouette, from -1 to 1, measures how much closer each client is to its own group than to the "
+                 "next one.").format(k=num(k), best=num(sil.max(), 2), low=num(sil.index.min()), high=num(sil.index.max()))
+    text += " " + _("Over {n} subsamples of {share} of the clients, the groups come back with an adjusted Rand index of "
+                    "{ari} (1 when a subsample gives the same groups, 0 when they match only by chance).").format(
+        n=num(seg["n_resamples"]), share=pct(seg["fraction"] * 100), ari=num(seg["ari"], 2))
+    stab = a.segment_stability
+    unstable = stab.loc[stab["jaccard"] < 0.75, "name"].astype(str).tolist()
+    text += " " + (_("Every group comes back (a Jaccard overlap of 0.75 or more with its best match): the segmentation "
+                     "is stable.") if seg["stable"] else
+                   _("**The segmentation is not stable**: {groups} do not come back reliably (a Jaccard overlap under "
+                     "0.75); treat them as patterns of this sample, not as segments to manage.").format(
+                       groups=", ".join(unstable)))
+    display(page.md(text))
 
 # %%
-verdicts = {"dissolved": _("dissolved"), "unstable": _("unstable"), "pattern": _("pattern"), "stable": _("stable"),
-            "highly stable": _("highly stable")}
-page.table(stab.assign(verdict=stab["verdict"].map(lambda v: verdicts.get(v, v))),
-           columns={"segment": N_("Group"), "name": N_("Name"), "size": N_("Clients"), "jaccard": N_("Jaccard (mean)"),
-                    "jaccard_min": N_("Jaccard (lowest)"), "dissolved_pct": N_("Dissolved (% of subsamples)"),
-                    "verdict": N_("Verdict")},
-           decimals={"jaccard": 2, "jaccard_min": 2, "dissolved_pct": 0})
+if has_groups:
+    verdicts = {"dissolved": _("dissolved"), "unstable": _("unstable"), "pattern": _("pattern"), "stable": _("stable"),
+                "highly stable": _("highly stable")}
+    display(page.table(stab.assign(verdict=stab["verdict"].map(lambda v: verdicts.get(v, v))),
+                       columns={"segment": N_("Group"), "name": N_("Name"), "size": N_("Clients"), "jaccard": N_("Jaccard (mean)"),
+                                "jaccard_min": N_("Jaccard (lowest)"), "dissolved_pct": N_("Dissolved (% of subsamples)"),
+                                "verdict": N_("Verdict")},
+                       decimals={"jaccard": 2, "jaccard_min": 2, "dissolved_pct": 0}))
 
 # %% [markdown] tags=["lang-en"]
 # ## The groups
@@ -122,35 +130,39 @@ page.table(stab.assign(verdict=stab["verdict"].map(lambda v: verdicts.get(v, v))
 # ## Les groupes
 
 # %%
-ax = segment_plots.plot_segment_map(a.segment_map, names=names, n_clients=len(a.clients))
-page.figure(ax.figure, "segment_map")
+if has_groups:
+    ax = segment_plots.plot_segment_map(a.segment_map, names=names, n_clients=len(a.clients))
+    page.figure(ax.figure, "segment_map")
 
 # %%
-ax = segment_plots.plot_segment_profiles(a.segment_profiles.set_index("segment"), names=names, catalogue=a.catalogue,
-                                         lang=lang)
-page.figure(ax.figure, "segment_profiles")
+if has_groups:
+    ax = segment_plots.plot_segment_profiles(a.segment_profiles.set_index("segment"), names=names, catalogue=a.catalogue,
+                                             lang=lang)
+    page.figure(ax.figure, "segment_profiles")
 
 # %%
-profiles = a.segment_profiles
-page.table(profiles, columns={"segment": N_("Group"), "name": N_("Name"), "n_clients": N_("Clients"),
-                              "billing_share_pct": N_("Billing (%)"), "profit_share_pct": N_("Profit (%)"),
-                              "value_score": N_("Value score (mean)"),
-                              "relationship_score": N_("Relationship score (mean)")},
-           decimals={"n_clients": 0, "billing_share_pct": 1, "profit_share_pct": 1, "value_score": 1,
-                     "relationship_score": 1})
+if has_groups:
+    profiles = a.segment_profiles
+    display(page.table(profiles, columns={"segment": N_("Group"), "name": N_("Name"), "n_clients": N_("Clients"),
+                                          "billing_share_pct": N_("Billing (%)"), "profit_share_pct": N_("Profit (%)"),
+                                          "value_score": N_("Value score (mean)"),
+                                          "relationship_score": N_("Relationship score (mean)")},
+                       decimals={"n_clients": 0, "billing_share_pct": 1, "profit_share_pct": 1, "value_score": 1,
+                                 "relationship_score": 1}))
 
 # %%
-lines = []
-for row in profiles.to_dict("records"):
-    lines.append("- " + L.plural(
-        "**{name}** — {n} client, {billing} of billing and {profit} of profit; mean value score {value}, "
-        "relationship score {relationship}.",
-        "**{name}** — {n} clients, {billing} of billing and {profit} of profit; mean value score {value}, "
-        "relationship score {relationship}.", row["n_clients"]).format(
-        name=row["name"], n=num(row["n_clients"]), billing=pct(row.get("billing_share_pct")),
-        profit=pct(row.get("profit_share_pct")), value=num(row.get("value_score")),
-        relationship=num(row.get("relationship_score"))))
-page.md("\n".join(lines))
+if has_groups:
+    lines = []
+    for row in profiles.to_dict("records"):
+        lines.append("- " + L.plural(
+            "**{name}** — {n} client, {billing} of billing and {profit} of profit; mean value score {value}, "
+            "relationship score {relationship}.",
+            "**{name}** — {n} clients, {billing} of billing and {profit} of profit; mean value score {value}, "
+            "relationship score {relationship}.", row["n_clients"]).format(
+            name=row["name"], n=num(row["n_clients"]), billing=pct(row.get("billing_share_pct")),
+            profit=pct(row.get("profit_share_pct")), value=num(row.get("value_score")),
+            relationship=num(row.get("relationship_score"))))
+    display(page.md("\n".join(lines)))
 
 # %% [markdown] tags=["lang-en"]
 # ## Each client against its group
@@ -166,17 +178,19 @@ page.md("\n".join(lines))
 # de décider quoi faire.
 
 # %%
-shown = a.segment_differences.sort_values("distance_to_medoid", ascending=False).head(8)
-shown = shown.assign(name=shown["client_id"].map(page.client_names()),
-                     medoid=shown["medoid"].map(page.client_names()).fillna(shown["medoid"]),
-                     main_difference=shown["main_difference"].map(page.label))
-page.table(shown, columns={"client_id": N_("Client ID"), "name": N_("Client"), "segment": N_("Group"),
-                           "medoid": N_("Its group's most typical client"),
-                           "distance_to_medoid": N_("Distance to it (0-1)"), "n_differences": N_("Differences"),
-                           "main_difference": N_("Main difference"), "differences": N_("Details")},
-           decimals={"distance_to_medoid": 2})
+if has_groups:
+    shown = a.segment_differences.sort_values("distance_to_medoid", ascending=False).head(8)
+    shown = shown.assign(name=shown["client_id"].map(page.client_names()),
+                         medoid=shown["medoid"].map(page.client_names()).fillna(shown["medoid"]),
+                         main_difference=shown["main_difference"].map(page.label))
+    display(page.table(shown, columns={"client_id": N_("Client ID"), "name": N_("Client"), "segment": N_("Group"),
+                                       "medoid": N_("Its group's most typical client"),
+                                       "distance_to_medoid": N_("Distance to it (0-1)"), "n_differences": N_("Differences"),
+                                       "main_difference": N_("Main difference"), "differences": N_("Details")},
+                       decimals={"distance_to_medoid": 2}))
 
 # %%
-if len(a.dendrogram):
-    ax = segment_plots.plot_dendrogram(a.dendrogram, leaves=a.dendrogram_leaves, n_clusters=seg["n_clusters"])
-    page.figure(ax.figure, "dendrogram")
+if has_groups:
+    if len(a.dendrogram):
+        ax = segment_plots.plot_dendrogram(a.dendrogram, leaves=a.dendrogram_leaves, n_clusters=seg["n_clusters"])
+        page.figure(ax.figure, "dendrogram")

@@ -81,8 +81,9 @@ def write_html_report(paths: list[Path], out: Path, *, title: str, lang: str = "
     body = re.sub(r"<html( lang=\"[^\"]*\")?>", f'<html lang="{lang}">', body, count=1)
     toc = contents(body, title=language(lang).gettext("Contents"))
     first = _HEADING.search(body)
-    if toc and first:  # under the report's title
-        end = body.index("</div>", first.end()) + len("</div>")
-        body = body[:end] + toc + body[end:]
+    if toc and first:  # between the cell of the report's title and the next one
+        nxt = body.find('<div class="jp-Cell ', first.end())
+        at = nxt if nxt >= 0 else body.index("</main>")
+        body = body[:at] + f'<div class="jp-Cell report-contents-cell">{toc}</div>' + body[at:]
     Path(out).write_text(body, encoding="utf-8")
     return Path(out)

@@ -38,6 +38,15 @@ def _abs(path):
     return None if path is None else str(Path(path).resolve())
 
 
+#: The notebooks a portfolio may not support, and the test of the analysis that says whether it does.
+_NEEDS = {"04_segmentation": lambda analysis: analysis.facts["segmentation"]["n_clusters"] > 0}
+
+
+def _supported(notebook: Path, analysis) -> bool:
+    need = _NEEDS.get(notebook.stem)
+    return need is None or bool(need(analysis))
+
+
 def _check_out(out: Path, inputs: list) -> None:
     for item in inputs:
         if item is None:
@@ -154,6 +163,7 @@ def run_report(
             "sheet": sheet, "company": company, "lang": lang, "out_dir": str(staging), "strict": strict,
             "analysis_dir": str(staging / "analysis"),
         }
+        sequence = [nb for nb in sequence if _supported(nb, analysis)]  # 00 says why a step is left out
         for i, nb in enumerate(sequence, 1):
             t0 = time.perf_counter()
             print(f"[{i}/{len(sequence)}] {nb.stem} ...", end=" ", flush=True)

@@ -20,7 +20,7 @@ from portfolio_analysis.load import billing as _billing
 from portfolio_analysis.load import contacts as _contacts
 from portfolio_analysis.load import invoices as _invoices
 from portfolio_analysis.load import register as _clients
-from portfolio_analysis.load.validation import InputError, ValidationReport
+from portfolio_analysis.load.validation import DataValidationError, InputError, ValidationReport
 
 
 @dataclass
@@ -163,6 +163,12 @@ def load_portfolio(
             ["client_id", "side", "name"], keep="first"
         )
     register = _default_owner(register, people)
+    if register.empty:  # a blank template, or no line with a client id: nothing to analyse
+        source = clients if clients is not None else invoices
+        where = "<dataframe>" if isinstance(source, pd.DataFrame) else str(source)
+        report.add("error", where, None, "client_id", None,
+                   "no client: the file has no row with a client id, so there is nothing to analyse")
+        raise DataValidationError(report)
     if strict:
         report.raise_if_errors()
     return Portfolio(

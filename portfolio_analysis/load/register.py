@@ -231,10 +231,10 @@ class _Cells:
     def levels(self, key, text: pd.Series, header, *, open_list=False) -> pd.Series:
         uniq = text.dropna().unique()
         match = {u: self.cat.match_level(key, u) for u in uniq}
-        levels = text.map(match)
+        levels = text.map(match).astype("object")  # all-unknown maps to an all-null column: keep it text-ready
         unknown = text.notna() & levels.isna()
-        if open_list:
-            return levels.fillna(text).astype("string")
+        if open_list:  # an open list (business type) keeps a value it does not know, as written
+            return levels.where(~unknown, text.astype("object")).astype("string")
         self._unknown(key, text[unknown], header)
         return levels.astype("string")
 
