@@ -39,7 +39,7 @@ def registers(draw, max_clients=12):
     for col in columns:
         fill = draw(st.sampled_from(["full", "partial", "empty"]))
 
-        def value(i, col=col):
+        def value(i, col=col, fill=fill):
             if fill == "empty" or (fill == "partial" and (i * 7 + len(col)) % 3 == 0):
                 return None
             if col in LEVELLED:
