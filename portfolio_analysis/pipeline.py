@@ -121,6 +121,8 @@ def parameter_overrides(parameters: Mapping[str, Any] | None) -> list[str]:
             continue
         if name not in PARAMETER_SETTINGS:
             raise ConfigError(f"{name}: not an analysis parameter; expected one of {['weights', *PARAMETER_SETTINGS]}")
+        if isinstance(value, str):  # papermill -p passes text: "[2, 5]" is a list, "4" a number
+            value = yaml.safe_load(value)
         if value is not None:
             out.append(f"{PARAMETER_SETTINGS[name]}={json.dumps(list(value) if isinstance(value, tuple) else value)}")
     return out

@@ -33,7 +33,9 @@ def test_parameters_become_overrides():
                                 "k_range": (2, 5), "random_state": None, "lost_share": [0.4, 0.5]}) == [
         "weights.profitability=5", "weights.upsell_potential=0.5", "settings.segmentation.n_clusters=3",
         "settings.segmentation.k_range=[2, 5]", "settings.retention.lost_share=[0.4, 0.5]"]
-    assert parameter_overrides({"weights": '{"profitability": 2}'}) == ["weights.profitability=2"]  # papermill -p
+    # papermill -p passes text
+    assert parameter_overrides({"weights": '{"profitability": 2}', "k_range": "[2, 5]", "n_clusters": "4"}) == [
+        "weights.profitability=2", "settings.segmentation.k_range=[2, 5]", "settings.segmentation.n_clusters=4"]
     with pytest.raises(ConfigError, match="not an analysis parameter"):
         parameter_overrides({"n_clusterz": 3})
 
@@ -119,3 +121,23 @@ def test_a_saved_analysis_takes_no_parameters(tmp_path):
     assert archive.open_analysis(folder, parameters={"weights": {}, "n_clusters": None}).facts
     with pytest.raises(ValueError, match="give them to the report"):
         archive.open_analysis(folder, parameters={"n_clusters": 3})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [["-p", "weights", '{"profitability": 5}'], ["-y", "weights: {profitability: 5}"]])
+def test_papermill_passes_a_notebook_its_weights(tmp_path, how, monkeypatch):
+    """A dict parameter works both as JSON text (-p) and as YAML (-y), as the README shows."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    monkeypatch.setenv("PORTFOLIO_ANALYSIS_CACHE", str(tmp_path / "cache"))
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    out = tmp_path / "out.ipynb"
+    subprocess.run([sys.executable, "-m", "papermill", "03_scoring.ipynb", str(out), *how, "--cwd", str(notebooks),
+                    "--log-level", "ERROR"], cwd=notebooks, check=True, capture_output=True)
+    shown = [o.get("data", {}).get("text/plain", "") for c in nbformat.read(out, as_version=4).cells
+             for o in c.get("outputs", [])]
+    weights_table = next(t for t in shown if "Share of the total weight" in t)
+    assert any(line.split()[:1] == ["Profitability"] and line.split()[-2] == "5.0" for line in weights_table.splitlines())
