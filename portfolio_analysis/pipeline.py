@@ -55,7 +55,8 @@ TABLES: dict[str, str] = {
     "score_contributions": "the points each criterion adds to each client's total score",
     "rank_sensitivity": "each client's rank under perturbed weights",
     # 4 segmentation
-    "silhouette": "the silhouette of each number of groups tried",
+    "segment_criteria": "each criterion asked for: whether it informs the groups, and how much it goes with them",
+    "segment_choice": "each number of groups tried: silhouette, ICL, stability in resamples, smallest group",
     "segments": "each client's group and the group's name",
     "segment_profiles": "each group's size, billing, profit, scores and dominant levels",
     "segment_stability": "how well each group comes back on subsamples",
@@ -91,6 +92,8 @@ PARAMETER_SETTINGS: dict[str, str] = {
     "n_clusters": "settings.segmentation.n_clusters",
     "k_range": "settings.segmentation.k_range",
     "n_resamples": "settings.segmentation.n_resamples",
+    "include": "settings.segmentation.include",
+    "exclude": "settings.segmentation.exclude",
     "lost_share": "settings.retention.lost_share",
     "lost_years": "settings.retention.lost_years",
     "discount_rate": "settings.retention.discount_rate",
@@ -206,7 +209,6 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
         profiles,
         retention,
         scoring,
-        segmentation,
         sensitivity,
     )
 
@@ -272,32 +274,7 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     lap("scoring")
 
     # 4 segmentation
-    criteria = seg_cfg.get("criteria")
-    segmenter = segmentation.Segmenter(
-        criteria=criteria, n_clusters=seg_cfg.get("n_clusters"), k_range=tuple(seg_cfg.get("k_range", (2, 8))),
-        catalogue=cat, random_state=rs).fit(register)
-    labels = segmenter.labels_
-    seg_profiles = segmentation.segment_profiles(register, labels, scores, catalogue=cat, lang=lang)
-    names = segmentation.name_segments(seg_profiles, catalogue=cat, lang=lang)
-    t["silhouette"] = segmenter.silhouette_.rename("silhouette").rename_axis("k").reset_index()
-    t["segments"] = segmentation.segment_table(register, segmenter, scores=scores, catalogue=cat, lang=lang)
-    t["segment_profiles"] = seg_profiles.assign(name=names).rename_axis("segment").reset_index()
-    stability = segmentation.segment_stability(register, segmenter, n_resamples=int(seg_cfg.get("n_resamples", 20)),
-                                               random_state=rs)
-    t["segment_stability"] = stability.groups.assign(name=names).rename_axis("segment").reset_index()
-    facts["segmentation"] = {"n_clusters": int(segmenter.n_clusters_), "criteria": criteria,
-                             "n_resamples": int(stability.n_resamples), "fraction": float(stability.fraction),
-                             "ari": float(stability.ari), "stable": bool(stability.stable),
-                             "medoids": {str(k): v for k, v in segmenter.medoids_.items()}}
-    t["segment_map"] = segmentation.segment_map(register, labels, catalogue=cat, criteria=criteria, random_state=rs)
-    t["segment_differences"] = segmentation.client_differences(register, labels, segmenter.medoids_, catalogue=cat,
-                                                               criteria=criteria, lang=lang)
-    t["peers"] = segmentation.nearest_peers(register, k=3, catalogue=cat, criteria=criteria)
-    if 2 <= len(register) <= DENDROGRAM_MAX:
-        tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=criteria)
-        t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
-    else:  # a tree of thousands of leaves cannot be read
-        t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
+    _segmentation(t, facts, register, scores, cat, seg_cfg, rs, lang)
     lap("segmentation")
 
     # 5 profit and concentration
@@ -345,6 +322,100 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     timings["total"] = round(time.perf_counter() - started, 3)
     run = {"lang": lang, "timings_s": timings}
     return Analysis(tables={k: _frame(v) for k, v in t.items()}, facts=_plain(facts), run=run, config=cat.raw)
+
+
+#: Why there is no segmentation (``facts["segmentation"]["status"]``; "segmented" otherwise).
+SEGMENTATION_STATUS = ("segmented", "too_few_criteria", "no_stable_groups", "too_few_clients")
+
+
+def _segmentation(t: dict, facts: dict, register, scores, cat: Catalogue, seg_cfg: dict, rs: int, lang: str) -> None:
+    """Step 4 into ``t`` and ``facts``: the criteria, the groups (or why there are none), their pictures."""
+    from portfolio_analysis.i18n.language import N_, language
+    from portfolio_analysis.steps import segmentation
+
+    asked = segmentation.resolve_segmentation_criteria(
+        register, catalogue=cat, criteria=seg_cfg.get("criteria"), include=seg_cfg.get("include") or (),
+        exclude=seg_cfg.get("exclude") or ())
+    weights = dict(seg_cfg.get("weights") or {})
+    table = segmentation.criteria_table(register, asked, catalogue=cat, weights=weights)
+    used = table.loc[table["informative"], "criterion"].tolist()
+    table["weight"] = [float(weights.get(k, 1.0)) if k in used else np.nan for k in table["criterion"]]
+    table["used"] = table["criterion"].isin(used)
+    fact: dict[str, Any] = {"status": "segmented", "criteria_asked": asked, "criteria": used, "n_clusters": 0,
+                            "dominant": None, "dominant_ari": None, "weights": {k: float(weights.get(k, 1.0))
+                                                                                 for k in used}}
+    segmenter = None
+    if len(used) < 2:
+        fact["status"] = "too_few_criteria"
+    else:
+        segmenter = segmentation.Segmenter(
+            criteria=used, weights={k: w for k, w in weights.items() if k in used},
+            n_clusters=seg_cfg.get("n_clusters"), k_range=tuple(seg_cfg.get("k_range", (2, 8))),
+            min_size=float(seg_cfg.get("min_share", 0.03)), min_clients=int(seg_cfg.get("min_clients", 5)),
+            n_resamples=int(seg_cfg.get("n_resamples", 20)), catalogue=cat, random_state=rs)
+        try:
+            segmenter.fit(register)
+        except ValueError:  # fewer than two clients
+            fact["status"], segmenter = "too_few_clients", None
+        else:
+            t["segment_choice"] = segmenter.selection_.reset_index()
+            if not segmenter.segmented_:
+                fact["status"] = "no_stable_groups" if len(register) >= 2 * segmenter.min_size_ else "too_few_clients"
+            fact["min_size"] = int(segmenter.min_size_)
+    if "segment_choice" not in t:
+        t["segment_choice"] = pd.DataFrame({c: pd.Series(dtype=d) for c, d in (
+            ("k", "int64"), ("silhouette", "float64"), ("icl", "float64"), ("smallest", "int64"),
+            ("eligible", "bool"), ("stability", "float64"), ("jaccard_min", "float64"), ("chosen", "bool"))})
+    seg_weights = segmenter.encoding_.weights if segmenter is not None else None
+    peers_on = used or [k for k in asked if k in table.loc[table["known_pct"] > 0, "criterion"].tolist()]
+    t["peers"] = (segmentation.nearest_peers(register, k=3, catalogue=cat, criteria=peers_on,
+                                             weights=dict.fromkeys(peers_on, 1.0) if not used else seg_weights)
+                  if peers_on and len(register) >= 2 else pd.DataFrame({"client_id": pd.Series(dtype="str")}))
+    if fact["status"] != "segmented":
+        table["cramers_v"], table["ari"] = np.nan, np.nan
+        t["segment_criteria"] = table
+        none = language(lang).gettext(N_("not segmented"))
+        t["segments"] = pd.DataFrame({"client_id": register["client_id"].astype("str").to_numpy(),
+                                      "segment": pd.array([pd.NA] * len(register), dtype="Int64"),
+                                      "segment_name": none})
+        t["segment_profiles"] = pd.DataFrame({"segment": pd.Series(dtype="int64"), "n_clients": pd.Series(
+            dtype="int64"), "name": pd.Series(dtype="str")})
+        t["segment_stability"] = pd.DataFrame({c: pd.Series(dtype=d) for c, d in (
+            ("segment", "int64"), ("size", "int64"), ("jaccard", "float64"), ("jaccard_min", "float64"),
+            ("dissolved_pct", "float64"), ("verdict", "str"), ("name", "str"))})
+        t["segment_map"] = pd.DataFrame({"client_id": pd.Series(dtype="str"), "x": pd.Series(dtype="float64"),
+                                         "y": pd.Series(dtype="float64"), "segment": pd.Series(dtype="int64")})
+        t["segment_differences"] = pd.DataFrame({"client_id": pd.Series(dtype="str")})
+        t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
+        facts["segmentation"] = fact
+        return
+    labels = segmenter.labels_
+    assoc = segmentation.criterion_association(register, labels, catalogue=cat, criteria=used)
+    t["segment_criteria"] = table.merge(assoc, on="criterion", how="left")
+    dominant = segmentation.dominant_criterion(assoc)
+    fact.update(dominant=dominant, dominant_ari=None if dominant is None else
+                float(assoc.set_index("criterion").loc[dominant, "ari"]))
+    seg_profiles = segmentation.segment_profiles(register, labels, scores, catalogue=cat, criteria=used, lang=lang)
+    names = segmentation.name_segments(seg_profiles, catalogue=cat, lang=lang)
+    t["segments"] = pd.DataFrame({"client_id": labels.index.astype("str"), "segment": labels.to_numpy()})
+    t["segments"]["segment_name"] = t["segments"]["segment"].map(names)
+    t["segment_profiles"] = seg_profiles.assign(name=names).rename_axis("segment").reset_index()
+    stability = segmenter.stability_ or segmentation.segment_stability(
+        register, segmenter, n_resamples=int(seg_cfg.get("n_resamples", 20)), random_state=rs)
+    t["segment_stability"] = stability.groups.assign(name=names).rename_axis("segment").reset_index()
+    fact.update({"n_clusters": int(segmenter.n_clusters_), "n_resamples": int(stability.n_resamples),
+                 "fraction": float(stability.fraction), "ari": float(stability.ari), "stable": bool(stability.stable),
+                 "medoids": {str(k): v for k, v in segmenter.medoids_.items()}})
+    facts["segmentation"] = fact
+    t["segment_map"] = segmentation.segment_map(register, labels, catalogue=cat, criteria=used, weights=seg_weights,
+                                                random_state=rs)
+    t["segment_differences"] = segmentation.client_differences(register, labels, segmenter.medoids_, catalogue=cat,
+                                                               criteria=used, weights=seg_weights, lang=lang)
+    if 2 <= len(register) <= DENDROGRAM_MAX:
+        tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=used, weights=seg_weights)
+        t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
+    else:  # a tree of thousands of leaves cannot be read
+        t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
 
 
 class _Lap:

@@ -166,8 +166,13 @@ class LoadingSettings(Strict):
 
 class SegmentationSettings(Strict):
     criteria: list[Text] | None
+    include: list[Text]
+    exclude: list[Text]
+    weights: dict[str, Number(0)]
     n_clusters: Whole(2, optional=True)
     k_range: Range(2, whole=True)
+    min_share: Number(0, 1, open_high=True)
+    min_clients: Whole(1)
     n_resamples: Whole(1)
 
 
@@ -366,11 +371,17 @@ def cross_checks(data: Mapping) -> list[Problem]:
             out.append(Problem(f"settings.concentration.margin_by_level.{level}",
                                f"not a profitability level{hint(level, levels)}; expected one of {levels}"))
 
-    chosen = _mapping(settings.get("segmentation")).get("criteria")
-    for i, key in enumerate(chosen if isinstance(chosen, list) else []):
-        if isinstance(key, str) and key not in criteria and key not in fields:
-            out.append(Problem(f"settings.segmentation.criteria[{i}]",
-                               f"{key!r} is not a criterion or a field{hint(key, [*criteria, *fields])}"))
+    segmentation = _mapping(settings.get("segmentation"))
+    for name in ("criteria", "include", "exclude"):
+        chosen = segmentation.get(name)
+        for i, key in enumerate(chosen if isinstance(chosen, list) else []):
+            if isinstance(key, str) and key not in criteria and key not in fields:
+                out.append(Problem(f"settings.segmentation.{name}[{i}]",
+                                   f"{key!r} is not a criterion or a field{hint(key, [*criteria, *fields])}"))
+    for key in _mapping(segmentation.get("weights")):
+        if key not in criteria and key not in fields:
+            out.append(Problem(f"settings.segmentation.weights.{key}",
+                               f"not a criterion or a field{hint(key, [*criteria, *fields])}"))
 
     out += [Problem(p, m) for p, m in check_conditions(settings.get("actions"), levels_lookup(criteria, fields))]
     return out
