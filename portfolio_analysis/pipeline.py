@@ -49,6 +49,7 @@ TABLES: dict[str, str] = {
     "financial_trends": "billing change against the previous 12 months and the 12-month projection",
     "category_mix": "each client's billing split by service category (%)",
     "monthly_billing": "the portfolio's monthly billing and the projected next 12 months",
+    "projection_methods": "each projection method's error on the last year, hidden; the one chosen",
     # 3 scoring
     "weights": "the weight of each criterion in force, and its share of the total",
     "scores": "value, relationship and total scores (0-100), coverage, insufficient data",
@@ -244,13 +245,23 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     change = financials.billing_change(register, declining_threshold=fin["declining_threshold"])
     t["category_mix"] = financials.category_mix(register)
     tables = portfolio.invoice_tables
-    by_month = tables.by_month if tables is not None else None
+    by_month = tables.by_month if tables is not None and len(tables.by_month) else None
+    # one reference period: the 12 months of the invoices' window, the projection from its complete months
+    reference = tables.reference_date if tables is not None else None
+    end_month = financials.last_complete_month(reference)
+    end = end_month.to_timestamp() if end_month is not None else None
     knobs = {k: fin[k] for k in ("max_growth", "trend_months", "trend_damping")}
-    projection = financials.project_billing(by_month, register, **knobs)
-    facts["backtest"] = (financials.backtest_projection(by_month, **knobs) if by_month is not None
-                         else {"wape_pct": None})
+    t["projection_methods"] = financials.choose_projection(by_month, end=end, **knobs)
+    method = str(t["projection_methods"].loc[t["projection_methods"]["chosen"], "method"].iloc[0])
+    projection = financials.project_billing(by_month, register, end=end, method=method, **knobs)
+    facts["backtest"] = (financials.backtest_projection(by_month, end=end, method=method, **knobs)
+                         if by_month is not None else {"wape_pct": None, "method": method})
+    facts["reference_period"] = ({"start": tables.current_window[0], "end": tables.current_window[1],
+                                  "last_month": str(end_month) if end_month is not None else None,
+                                  "last_invoice": portfolio.invoices["date"].max()}
+                                 if reference is not None else None)
     t["financial_trends"] = change.merge(projection.table, on="client_id", how="left", suffixes=("", "_proj"))
-    t["monthly_billing"] = financials.portfolio_monthly(by_month, projection)
+    t["monthly_billing"] = financials.portfolio_monthly(by_month, projection, end=end)
     t["billing_by_year"] = (financials.billing_by_year_and_category(portfolio.invoices).reset_index()
                             if portfolio.invoices is not None else pd.DataFrame({"year": pd.Series(dtype="int64")}))
     facts["financials"] = {"declining_threshold": fin["declining_threshold"], "has_invoices": by_month is not None,

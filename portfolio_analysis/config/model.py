@@ -160,8 +160,23 @@ class RetentionSettings(Strict):
     literature_profit_uplift: Range(-1)
 
 
+def _day(value: Any) -> Any:
+    import datetime
+
+    if value is None or isinstance(value, datetime.date):
+        return None if value is None else str(value)
+    if isinstance(value, str):
+        try:
+            datetime.date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    fail(f"{value!r} is not a day written YYYY-MM-DD")
+
+
 class LoadingSettings(Strict):
     date_formats: list[Text]
+    reference_date: typing.Annotated[Any, BeforeValidator(_day)] = None
 
 
 class SegmentationSettings(Strict):
