@@ -71,7 +71,7 @@ period = run.get("reference_period")
 text = L.plural("**{n} client**", "**{n} clients**", h["n_clients"]).format(n=num(h["n_clients"]))
 text += ", " + _("billing {billing} over the last 12 months").format(billing=num(h["total_billing"]))
 if period:
-    text += " " + _("(to {end})").format(end=L.date(period["end"]))
+    text += " " + _("(12 months to {end})").format(end=L.date(period["end"]))
 if h["total_profit"] is not None:
     text += (", " + _("profit {profit}").format(profit=num(h["total_profit"]))
              + (" " + _("(estimated from profitability levels)") if h["profit_is_estimated"] else ""))
@@ -127,16 +127,17 @@ if h["retention_plus_value_change"] is not None and h["portfolio_value"]:
         rate=pct(h["annual_retention"] * 100, 1), value=num(h["portfolio_value"]),
         points=num(a.facts["retention"]["retention_uplift"] * 100), plus=num(h["retention_plus_value_change"])))
 seg = a.facts["segmentation"]
-if seg["n_clusters"]:
-    seg_names = a.segment_profiles.sort_values("segment")["name"].astype(str)
-    lines.append("- " + L.plural("**Segments**: {n} group of similar clients — {names}.",
-                                 "**Segments**: {n} groups of similar clients — {names}.", h["n_segments"]).format(
-        n=num(h["n_segments"]), names="; ".join(page.esc(n) for n in seg_names)))
-elif seg["reason"] == "too_few_clients":
-    lines.append("- " + _("**Segments**: none — with fewer than {n} clients there are no groups to find.").format(
-        n=num(seg["min_clients"])))
+seg_names = a.segment_profiles.sort_values("segment")["name"].astype(str)
+if seg["status"] == "segmented":
+    text = L.plural("**Segments**: {n} group of similar clients — {names}.",
+                    "**Segments**: {n} groups of similar clients — {names}.", seg["n_clusters"]).format(
+        n=num(seg["n_clusters"]), names="; ".join(page.esc(n) for n in seg_names))
+    if seg["dominant"]:
+        text += " " + _("They are the levels of {criterion}.").format(criterion=page.label(seg["dominant"]))
 else:
-    lines.append("- " + _("**Segments**: none — fewer than two criteria tell the clients apart."))
+    text = (_("**Segments**: none — fewer than two criteria carry information.") if seg["status"] == "too_few_criteria"
+            else _("**Segments**: none — the clients do not fall into groups that hold when resampled."))
+lines.append("- " + text)
 text = _("**Data**: {read} rows read, {rejected} rejected; {errors} and {warnings} reported (see step 1).").format(
     read=num(h["rows_read"]), rejected=num(h["rows_rejected"]),
     errors=L.plural("{n} error", "{n} errors", h["n_errors"]).format(n=num(h["n_errors"])),

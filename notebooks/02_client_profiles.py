@@ -239,19 +239,26 @@ if len(declining):
 # %% [markdown] tags=["lang-en"]
 # ## The next 12 months
 #
-# With 24 months of invoices or more, each client's projection follows its trend on the portfolio's
-# seasonal profile; with less, the last 12 months carried forward with their change (see
-# `portfolio_analysis.steps.financials`). The back-test hides the last 12 months, projects them from the
-# months before and compares with what was really billed, beside the naive "next year = last year".
+# Four ways of projecting the next 12 months are tried on the past: the last year is hidden,
+# projected from the months before it, and compared with what the clients really billed. The one
+# that missed least client by client is used for the whole portfolio: "next year = last year"; the
+# same times the portfolio's change over the last year, damped; each client's last year times its own
+# change; or each client's trend on the portfolio's seasonal profile (see
+# `portfolio_analysis.steps.financials`). "Next year = last year" wins ties, so the projection is never
+# worse than it on this test. It is one test, on one year: a guide to the trend, not a promise.
 
 # %% [markdown] tags=["lang-fr"]
 # ## Les 12 prochains mois
 #
-# Avec 24 mois de factures ou plus, la projection de chaque client suit sa tendance sur le profil
-# saisonnier du portefeuille ; avec moins, les 12 derniers mois sont reconduits avec leur évolution
-# (voir `portfolio_analysis.steps.financials`). Le test rétrospectif masque les 12 derniers mois, les
-# projette à partir des mois précédents et les compare à ce qui a réellement été facturé, à côté de
-# la prévision naïve « l'an prochain = l'an dernier ».
+# Quatre façons de projeter les 12 prochains mois sont essayées sur le passé : la dernière année est
+# masquée, projetée à partir des mois précédents et comparée à ce que les clients ont réellement
+# facturé. Celle qui s'est le moins trompée, client par client, sert pour tout le portefeuille :
+# « l'an prochain = l'an dernier » ; la même multipliée par l'évolution du portefeuille sur la
+# dernière année, amortie ; la dernière année de chaque client multipliée par sa propre évolution ;
+# ou la tendance de chaque client sur le profil saisonnier du portefeuille (voir
+# `portfolio_analysis.steps.financials`). « L'an prochain = l'an dernier » l'emporte à égalité : la
+# projection n'est donc jamais moins bonne qu'elle sur ce test. C'est un seul test, sur une seule
+# année : une indication de la tendance, pas une promesse.
 
 # %%
 monthly = a.monthly_billing
@@ -262,7 +269,9 @@ if monthly["billed"].notna().any():
 # %%
 methods_names = {"seasonal-trend": _("the seasonal trend of their monthly billing"),
                  "run-rate": _("their latest 12 months and their growth"),
-                 "run-rate (annual totals)": _("their annual totals and their growth")}
+                 "run-rate (annual totals)": _("their annual totals and their growth"),
+                 "last-year": _("their latest 12 months"),
+                 "last-year-growth": _("their latest 12 months and the portfolio's growth")}
 projected = trends.dropna(subset=["projection_12m"])
 projected = projected[projected["method"] != "none"]
 b = a.facts["backtest"]
@@ -275,19 +284,32 @@ if len(projected) and projected["billing_last_12m"].sum() > 0:
         total=num(total_proj), change=pct((total_proj / total_last - 1) * 100, 1, sign=True), how=how)
 else:
     text = _("There is no billing to project.")
+period = a.facts.get("reference_period")
+if period:
+    text += " " + _("The last 12 months run to {end}; the projection starts from the last complete month, {month}.").format(
+        end=L.date(period["end"]), month=period["last_month"])
 if b.get("wape_pct") is not None:
-    naive_better = b["naive_wape_pct"] < b["wape_pct"]
-    text += " " + _("Tested on the last year, hidden and projected from the years before, the projection misses "
+    text += " " + _("Tested on the last year, hidden and projected from the years before, the method chosen misses "
                     "by **{wape}** of what the clients billed, client by client (the weighted absolute percentage "
                     "error), and by {total} on the total; \"next year = last year\" misses by {naive} client by "
                     "client and by {naive_total} on the total.").format(
         wape=pct(b["wape_pct"], 1), total=pct(b["total_error_pct"], 1, sign=True), naive=pct(b["naive_wape_pct"], 1),
         naive_total=pct(b["naive_total_error_pct"], 1, sign=True))
-    if naive_better:
-        text += " " + _("Client by client, the naive guess is the better one on this portfolio: read the projection as "
-                        "the portfolio's trend rather than as a forecast for each client.")
+    if b["wape_pct"] > 15:
+        text += " " + _("An error of that size client by client means the projection tells the portfolio's direction "
+                        "better than any one client's next year.")
 elif a.facts["financials"]["has_invoices"]:
-    text += " " + _("There are fewer than 36 months of invoices, so the projection cannot be tested on a past year.")
+    text += " " + _("There are fewer than 36 months of invoices, so the projection cannot be tested on a past year: "
+                    "it repeats the last 12 months.")
 else:
     text += " " + _("Without invoice lines, the projection cannot be tested on a past year.")
 page.md(text)
+
+# %%
+tried = a.projection_methods
+if tried["wape_pct"].notna().any():
+    display(page.table(tried.assign(method=tried["method"].map(lambda m: methods_names.get(m, m))),
+                       columns={"method": N_("Projected from"), "wape_pct": N_("Error, client by client (%)"),
+                                "median_ape_pct": N_("Median error per client (%)"),
+                                "total_error_pct": N_("Error on the total (%)"), "chosen": N_("Chosen")},
+                       decimals={"wape_pct": 1, "median_ape_pct": 1, "total_error_pct": 1}))

@@ -116,7 +116,8 @@ def run_analysis(
     cat = resolve_config(config, overrides=overrides, parameters=parameters)
     if portfolio is None:
         portfolio = load_portfolio(clients, invoices=invoices, contacts=contacts, catalogue=cat,
-                                   mapping=dict(mapping or {}), sheet=sheet, strict=strict)
+                                   mapping=dict(mapping or {}), sheet=sheet, strict=strict,
+                                   reference_date=reference_date(cat))
     analysis = analyse(portfolio, cat, lang=lang)
     tables = portfolio.invoice_tables
     analysis.run.update(
@@ -132,6 +133,13 @@ def run_analysis(
         duration_s=round((_dt.datetime.now(_dt.UTC) - started).total_seconds(), 3),
     )
     return analysis
+
+
+def reference_date(cat) -> str:
+    """The end of the 12 months analysed: ``settings.loading.reference_date``, else the end of the last complete month."""
+    from portfolio_analysis.load.billing import LAST_COMPLETE_MONTH
+
+    return (cat.settings.get("loading") or {}).get("reference_date") or LAST_COMPLETE_MONTH
 
 
 # -- saving and loading --------------------------------------------------------------------

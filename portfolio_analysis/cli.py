@@ -87,7 +87,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 on any error")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     p.add_argument("--max-rows", type=int, default=50, help="problems listed in the text format (default 50)")
-    p.add_argument("--reference-date", help="end of the current 12-month window (default: last invoice)")
+    p.add_argument("--reference-date", help="end of the current 12-month window (default: settings.loading.reference_date, else the end of the "
+                   "last complete month of the invoices)")
 
     p = sub.add_parser(
         "template",
@@ -259,6 +260,13 @@ def _compare(args) -> int:
     return EXIT_OK
 
 
+def _reference_date(args) -> str:
+    from portfolio_analysis.archive import reference_date
+    from portfolio_analysis.config.catalogue import load_catalogue
+
+    return reference_date(load_catalogue(args.config, overrides=args.overrides or ()))
+
+
 def _validate(args) -> int:
     from portfolio_analysis.load.portfolio import load_portfolio
     from portfolio_analysis.load.validation import DataValidationError, InputError
@@ -281,7 +289,7 @@ def _validate(args) -> int:
             overrides=args.overrides,
             mapping=_parse_map(args.mapping),
             sheet=sheet,
-            reference_date=args.reference_date,
+            reference_date=args.reference_date or _reference_date(args),
         )
         report = pf.report
         failed = False

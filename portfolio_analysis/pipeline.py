@@ -49,13 +49,15 @@ TABLES: dict[str, str] = {
     "financial_trends": "billing change against the previous 12 months and the 12-month projection",
     "category_mix": "each client's billing split by service category (%)",
     "monthly_billing": "the portfolio's monthly billing and the projected next 12 months",
+    "projection_methods": "each projection method's error on the last year, hidden; the one chosen",
     # 3 scoring
     "weights": "the weight of each criterion in force, and its share of the total",
     "scores": "value, relationship and total scores (0-100), coverage, insufficient data",
     "score_contributions": "the points each criterion adds to each client's total score",
     "rank_sensitivity": "each client's rank under perturbed weights",
     # 4 segmentation
-    "silhouette": "the silhouette of each number of groups tried",
+    "segment_criteria": "each criterion asked for: whether it informs the groups, and how much it goes with them",
+    "segment_choice": "each number of groups tried: silhouette, ICL, stability in resamples, smallest group",
     "segments": "each client's group and the group's name",
     "segment_profiles": "each group's size, billing, profit, scores and dominant levels",
     "segment_stability": "how well each group comes back on subsamples",
@@ -91,6 +93,8 @@ PARAMETER_SETTINGS: dict[str, str] = {
     "n_clusters": "settings.segmentation.n_clusters",
     "k_range": "settings.segmentation.k_range",
     "n_resamples": "settings.segmentation.n_resamples",
+    "include": "settings.segmentation.include",
+    "exclude": "settings.segmentation.exclude",
     "lost_share": "settings.retention.lost_share",
     "lost_years": "settings.retention.lost_years",
     "discount_rate": "settings.retention.discount_rate",
@@ -243,13 +247,23 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     change = financials.billing_change(register, declining_threshold=fin["declining_threshold"])
     t["category_mix"] = financials.category_mix(register)
     tables = portfolio.invoice_tables
-    by_month = tables.by_month if tables is not None else None
+    by_month = tables.by_month if tables is not None and len(tables.by_month) else None
+    # one reference period: the 12 months of the invoices' window, the projection from its complete months
+    reference = tables.reference_date if tables is not None else None
+    end_month = financials.last_complete_month(reference)
+    end = end_month.to_timestamp() if end_month is not None else None
     knobs = {k: fin[k] for k in ("max_growth", "trend_months", "trend_damping")}
-    projection = financials.project_billing(by_month, register, **knobs)
-    facts["backtest"] = (financials.backtest_projection(by_month, **knobs) if by_month is not None
-                         else {"wape_pct": None})
+    t["projection_methods"] = financials.choose_projection(by_month, end=end, **knobs)
+    method = str(t["projection_methods"].loc[t["projection_methods"]["chosen"], "method"].iloc[0])
+    projection = financials.project_billing(by_month, register, end=end, method=method, **knobs)
+    facts["backtest"] = (financials.backtest_projection(by_month, end=end, method=method, **knobs)
+                         if by_month is not None else {"wape_pct": None, "method": method})
+    facts["reference_period"] = ({"start": tables.current_window[0], "end": tables.current_window[1],
+                                  "last_month": str(end_month) if end_month is not None else None,
+                                  "last_invoice": portfolio.invoices["date"].max()}
+                                 if reference is not None else None)
     t["financial_trends"] = change.merge(projection.table, on="client_id", how="left", suffixes=("", "_proj"))
-    t["monthly_billing"] = financials.portfolio_monthly(by_month, projection)
+    t["monthly_billing"] = financials.portfolio_monthly(by_month, projection, end=end)
     t["billing_by_year"] = (financials.billing_by_year_and_category(portfolio.invoices).reset_index()
                             if portfolio.invoices is not None else pd.DataFrame({"year": pd.Series(dtype="int64")}))
     facts["financials"] = {"declining_threshold": fin["declining_threshold"], "has_invoices": by_month is not None,
@@ -273,8 +287,7 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     lap("scoring")
 
     # 4 segmentation
-    seg_tables, facts["segmentation"] = _segmentation(register, scores, cat, seg_cfg, rs, lang)
-    t.update(seg_tables)
+    _segmentation(t, facts, register, scores, cat, seg_cfg, rs, lang)
     lap("segmentation")
 
     # 5 profit and concentration
@@ -324,75 +337,98 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     return Analysis(tables={k: _frame(v) for k, v in t.items()}, facts=_plain(facts), run=run, config=cat.raw)
 
 
-MIN_SEGMENT_CLIENTS = 4  # fewer clients than this: no groups to find
+#: Why there is no segmentation (``facts["segmentation"]["status"]``; "segmented" otherwise).
+SEGMENTATION_STATUS = ("segmented", "too_few_criteria", "no_stable_groups", "too_few_clients")
 
 
-def _segmentation(register, scores, cat, seg_cfg: dict, rs: int, lang: str) -> tuple[dict, dict]:
-    """The segmentation's tables and facts, or empty tables and the reason when the data cannot support one."""
+def _segmentation(t: dict, facts: dict, register, scores, cat: Catalogue, seg_cfg: dict, rs: int, lang: str) -> None:
+    """Step 4 into ``t`` and ``facts``: the criteria, the groups (or why there are none), their pictures."""
+    from portfolio_analysis.i18n.language import N_, language
     from portfolio_analysis.steps import segmentation
-    from portfolio_analysis.steps.segmentation._gower import resolve_criteria
 
-    criteria = seg_cfg.get("criteria")
-    reason = None
-    if len(register) < MIN_SEGMENT_CLIENTS:
-        reason = "too_few_clients"
+    asked = segmentation.resolve_segmentation_criteria(
+        register, catalogue=cat, criteria=seg_cfg.get("criteria"), include=seg_cfg.get("include") or (),
+        exclude=seg_cfg.get("exclude") or ())
+    weights = dict(seg_cfg.get("weights") or {})
+    table = segmentation.criteria_table(register, asked, catalogue=cat, weights=weights)
+    used = table.loc[table["informative"], "criterion"].tolist()
+    table["weight"] = [float(weights.get(k, 1.0)) if k in used else np.nan for k in table["criterion"]]
+    table["used"] = table["criterion"].isin(used)
+    fact: dict[str, Any] = {"status": "segmented", "criteria_asked": asked, "criteria": used, "n_clusters": 0,
+                            "dominant": None, "dominant_ari": None, "weights": {k: float(weights.get(k, 1.0))
+                                                                                 for k in used}}
+    segmenter = None
+    if len(used) < 2:
+        fact["status"] = "too_few_criteria"
     else:
+        segmenter = segmentation.Segmenter(
+            criteria=used, weights={k: w for k, w in weights.items() if k in used},
+            n_clusters=seg_cfg.get("n_clusters"), k_range=tuple(seg_cfg.get("k_range", (2, 8))),
+            min_size=float(seg_cfg.get("min_share", 0.03)), min_clients=int(seg_cfg.get("min_clients", 5)),
+            n_resamples=int(seg_cfg.get("n_resamples", 20)), catalogue=cat, random_state=rs)
         try:
-            used = resolve_criteria(register, cat, criteria)
-        except ValueError:
-            used = {}
-        informative = [k for k in used if _distinct_values(register, cat, k) >= 2]
-        if len(informative) < 2:
-            reason = "too_few_criteria"
-    if reason is not None:
-        ids = register["client_id"].astype("str").to_numpy()
-        empty = {name: pd.DataFrame() for name in SEGMENT_TABLES}
-        empty["segments"] = pd.DataFrame({"client_id": ids, "segment": pd.array([pd.NA] * len(ids), "Int64"),
-                                          "segment_name": pd.Series([None] * len(ids), dtype="str")})
-        return empty, {"n_clusters": 0, "reason": reason, "criteria": criteria, "min_clients": MIN_SEGMENT_CLIENTS}
-
-    t: dict[str, pd.DataFrame] = {}
-    segmenter = segmentation.Segmenter(
-        criteria=criteria, n_clusters=seg_cfg.get("n_clusters"), k_range=tuple(seg_cfg.get("k_range", (2, 8))),
-        catalogue=cat, random_state=rs).fit(register)
+            segmenter.fit(register)
+        except ValueError:  # fewer than two clients
+            fact["status"], segmenter = "too_few_clients", None
+        else:
+            t["segment_choice"] = segmenter.selection_.reset_index()
+            if not segmenter.segmented_:
+                fact["status"] = "no_stable_groups" if len(register) >= 2 * segmenter.min_size_ else "too_few_clients"
+            fact["min_size"] = int(segmenter.min_size_)
+    if "segment_choice" not in t:
+        t["segment_choice"] = pd.DataFrame({c: pd.Series(dtype=d) for c, d in (
+            ("k", "int64"), ("silhouette", "float64"), ("icl", "float64"), ("smallest", "int64"),
+            ("eligible", "bool"), ("stability", "float64"), ("jaccard_min", "float64"), ("chosen", "bool"))})
+    seg_weights = segmenter.encoding_.weights if segmenter is not None else None
+    peers_on = used or [k for k in asked if k in table.loc[table["known_pct"] > 0, "criterion"].tolist()]
+    t["peers"] = (segmentation.nearest_peers(register, k=3, catalogue=cat, criteria=peers_on,
+                                             weights=dict.fromkeys(peers_on, 1.0) if not used else seg_weights)
+                  if peers_on and len(register) >= 2 else pd.DataFrame({"client_id": pd.Series(dtype="str")}))
+    if fact["status"] != "segmented":
+        table["cramers_v"], table["ari"] = np.nan, np.nan
+        t["segment_criteria"] = table
+        none = language(lang).gettext(N_("not segmented"))
+        t["segments"] = pd.DataFrame({"client_id": register["client_id"].astype("str").to_numpy(),
+                                      "segment": pd.array([pd.NA] * len(register), dtype="Int64"),
+                                      "segment_name": none})
+        t["segment_profiles"] = pd.DataFrame({"segment": pd.Series(dtype="int64"), "n_clients": pd.Series(
+            dtype="int64"), "name": pd.Series(dtype="str")})
+        t["segment_stability"] = pd.DataFrame({c: pd.Series(dtype=d) for c, d in (
+            ("segment", "int64"), ("size", "int64"), ("jaccard", "float64"), ("jaccard_min", "float64"),
+            ("dissolved_pct", "float64"), ("verdict", "str"), ("name", "str"))})
+        t["segment_map"] = pd.DataFrame({"client_id": pd.Series(dtype="str"), "x": pd.Series(dtype="float64"),
+                                         "y": pd.Series(dtype="float64"), "segment": pd.Series(dtype="int64")})
+        t["segment_differences"] = pd.DataFrame({"client_id": pd.Series(dtype="str")})
+        t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
+        facts["segmentation"] = fact
+        return
     labels = segmenter.labels_
-    seg_profiles = segmentation.segment_profiles(register, labels, scores, catalogue=cat, lang=lang)
+    assoc = segmentation.criterion_association(register, labels, catalogue=cat, criteria=used)
+    t["segment_criteria"] = table.merge(assoc, on="criterion", how="left")
+    dominant = segmentation.dominant_criterion(assoc)
+    fact.update(dominant=dominant, dominant_ari=None if dominant is None else
+                float(assoc.set_index("criterion").loc[dominant, "ari"]))
+    seg_profiles = segmentation.segment_profiles(register, labels, scores, catalogue=cat, criteria=used, lang=lang)
     names = segmentation.name_segments(seg_profiles, catalogue=cat, lang=lang)
-    t["silhouette"] = segmenter.silhouette_.rename("silhouette").rename_axis("k").reset_index()
-    t["segments"] = segmentation.segment_table(register, segmenter, scores=scores, catalogue=cat, lang=lang)
+    t["segments"] = pd.DataFrame({"client_id": labels.index.astype("str"), "segment": labels.to_numpy()})
+    t["segments"]["segment_name"] = t["segments"]["segment"].map(names)
     t["segment_profiles"] = seg_profiles.assign(name=names).rename_axis("segment").reset_index()
-    stability = segmentation.segment_stability(register, segmenter, n_resamples=int(seg_cfg.get("n_resamples", 20)),
-                                               random_state=rs)
+    stability = segmenter.stability_ or segmentation.segment_stability(
+        register, segmenter, n_resamples=int(seg_cfg.get("n_resamples", 20)), random_state=rs)
     t["segment_stability"] = stability.groups.assign(name=names).rename_axis("segment").reset_index()
-    facts = {"n_clusters": int(segmenter.n_clusters_), "reason": None, "criteria": criteria,
-             "n_resamples": int(stability.n_resamples), "fraction": float(stability.fraction),
-             "ari": float(stability.ari), "stable": bool(stability.stable),
-             "medoids": {str(k): v for k, v in segmenter.medoids_.items()}}
-    t["segment_map"] = segmentation.segment_map(register, labels, catalogue=cat, criteria=criteria, random_state=rs)
+    fact.update({"n_clusters": int(segmenter.n_clusters_), "n_resamples": int(stability.n_resamples),
+                 "fraction": float(stability.fraction), "ari": float(stability.ari), "stable": bool(stability.stable),
+                 "medoids": {str(k): v for k, v in segmenter.medoids_.items()}})
+    facts["segmentation"] = fact
+    t["segment_map"] = segmentation.segment_map(register, labels, catalogue=cat, criteria=used, weights=seg_weights,
+                                                random_state=rs)
     t["segment_differences"] = segmentation.client_differences(register, labels, segmenter.medoids_, catalogue=cat,
-                                                               criteria=criteria, lang=lang)
-    t["peers"] = segmentation.nearest_peers(register, k=3, catalogue=cat, criteria=criteria)
-    if len(register) <= DENDROGRAM_MAX:
-        tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=criteria)
+                                                               criteria=used, weights=seg_weights, lang=lang)
+    if 2 <= len(register) <= DENDROGRAM_MAX:
+        tree = segmentation.dendrogram_linkage(register, catalogue=cat, criteria=used, weights=seg_weights)
         t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
     else:  # a tree of thousands of leaves cannot be read
         t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
-    return t, facts
-
-
-SEGMENT_TABLES = ("silhouette", "segments", "segment_profiles", "segment_stability", "segment_map",
-                  "segment_differences", "peers", "dendrogram", "dendrogram_leaves")
-
-
-def _distinct_values(register: pd.DataFrame, cat: Catalogue, key: str) -> int:
-    """How many different values criterion ``key`` takes among the clients (billing growth: from two columns)."""
-    crit = cat.criteria.get(key)
-    source = str(crit.spec.get("source", key)) if crit is not None and crit.kind == "numeric" else key
-    if source in register.columns:
-        return int(register[source].astype("str").where(register[source].notna()).nunique())
-    if source == "billing_growth" and {"billing", "billing_previous"} <= set(register.columns):
-        return int((register["billing"] / register["billing_previous"]).replace([np.inf, -np.inf], np.nan).nunique())
-    return 0
 
 
 class _Lap:

@@ -179,3 +179,15 @@ def test_register_from_invoices_alone():
 def test_category_column():
     assert category_column("Field Service") == "billing__field_service"
     assert category_column("Entretien & réparation") == "billing__entretien_reparation"
+
+
+def test_the_last_complete_month_ends_the_window():
+    # lines to 9 December 2011 (as the UCI Online Retail file): December is cut short, November is the last month
+    lines = _lines([("A", "2010-12-01", 1.0), ("A", "2011-11-30 18:00", 10.0), ("A", "2011-12-09 12:50", 100.0)])
+    tables = aggregate_invoices(lines, reference_date="last-complete-month")
+    assert tables.reference_date == pd.Timestamp("2011-11-30")
+    assert tables.current_window == (pd.Timestamp("2010-11-30"), pd.Timestamp("2011-11-30"))
+    assert tables.per_client.loc[0, "billing"] == 11.0
+    # a last line on its month's last day: that month is complete
+    lines = _lines([("A", "2024-01-05", 1.0), ("A", "2024-02-29 08:00", 10.0)])
+    assert aggregate_invoices(lines, reference_date="last-complete-month").reference_date == pd.Timestamp("2024-02-29")

@@ -159,8 +159,31 @@ def test_the_shipped_new_settings():
     """Another pipeline reads exactly these keys and values."""
     shipped = yaml.safe_load(default_catalogue_path().read_text(encoding="utf-8"))["settings"]
     assert shipped["random_state"] == 0
-    assert shipped["segmentation"] == {"criteria": None, "n_clusters": None, "k_range": [2, 8], "n_resamples": 20}
+    assert shipped["segmentation"] == {"criteria": None, "include": [], "exclude": [], "weights": {},
+                                       "n_clusters": None, "k_range": [2, 8], "min_share": 0.03, "min_clients": 5,
+                                       "n_resamples": 20}
+    assert shipped["loading"]["reference_date"] is None
     assert shipped["sensitivity"] == {"n_draws": 1000, "concentration": 50, "action_draws": 200}
+
+
+def test_segmentation_criteria_and_reference_date_are_checked():
+    cat = load_catalogue(overrides=["settings.segmentation.include=[owner]",
+                                    "settings.segmentation.exclude=[billing_growth]",
+                                    "settings.segmentation.weights.relationship_type=2",
+                                    "settings.loading.reference_date=2025-06-30"])
+    seg = cat.settings["segmentation"]
+    assert (seg["include"], seg["exclude"], seg["weights"]) == (["owner"], ["billing_growth"],
+                                                                 {"relationship_type": 2})
+    assert cat.config.settings.loading.reference_date == "2025-06-30"
+    with pytest.raises(ConfigError) as caught:
+        load_catalogue(overrides=["settings.segmentation.include=[relationshp_type]",
+                                  "settings.segmentation.weights.profitability=-1",
+                                  "settings.segmentation.weights.nowhere=1",
+                                  "settings.loading.reference_date=31/12/2025"])
+    paths = sorted(p.path for p in caught.value.problems)
+    assert paths == ["settings.loading.reference_date", "settings.segmentation.include[0]",
+                     "settings.segmentation.weights.nowhere", "settings.segmentation.weights.profitability"]
+    assert "did you mean 'relationship_type'" in str(caught.value)
 
 
 def test_defaults_come_from_criteria_yaml_only():

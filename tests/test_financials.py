@@ -122,3 +122,53 @@ def test_portfolio_monthly_spreads_the_projection_by_season():
     assert m["projected"].dropna().tolist() == pytest.approx([20.0, 10, 10, 10, 10, 10, 20, 10, 10, 10, 10, 10])
     assert str(m["month"].iloc[3].date()) == "2024-04-01" and str(m["month"].iloc[-1].date()) == "2025-03-01"
     assert portfolio_monthly(None).empty and list(portfolio_monthly(None).columns) == ["month", "billed", "projected"]
+
+
+# -- the projection chosen by back-test ----------------------------------------------------------------
+def test_flat_series_every_method_is_exact_and_last_year_wins_the_tie():
+    bm = _by_month({"a": np.full(36, 100.0), "b": np.full(36, 50.0)})
+    tried = fin.choose_projection(bm).set_index("method")
+    assert tried["wape_pct"].to_numpy() == pytest.approx(np.zeros(4), abs=1e-9)
+    assert tried.index[tried["chosen"]].tolist() == ["last-year"]
+
+
+def test_a_straight_line_is_projected_by_its_trend():
+    # 10 + t over 36 months: the trend (undamped) finds the hidden year exactly; last year misses 144 of 474
+    bm = _by_month({"a": 10.0 + np.arange(36)})
+    tried = fin.choose_projection(bm, trend_damping=1.0).set_index("method")
+    assert tried.loc["last-year", "wape_pct"] == pytest.approx(144 / 474 * 100)
+    assert tried.loc["seasonal-trend", "wape_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert tried.index[tried["chosen"]].tolist() == ["seasonal-trend"]
+    # last year with the portfolio's growth: history t = 0..23, its last year (t = 12..23) against the one before:
+    # sum(10..21) = 186, sum(22..33) = 330 -> +77.4 %, clipped to +50 %: 330 * 1.5 = 495 against 474
+    assert tried.loc["last-year-growth", "wape_pct"] == pytest.approx((495 - 474) / 474 * 100)
+
+
+def test_pure_seasonality_is_last_year_again():
+    bm = _by_month({"a": 100 * np.tile(SEASON, 3), "b": 300 * np.tile(SEASON, 3)})
+    tried = fin.choose_projection(bm).set_index("method")
+    assert tried.loc["last-year", "wape_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert tried.loc["seasonal-trend", "wape_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert tried.index[tried["chosen"]].tolist() == ["last-year"]  # a tie: the naive guess first
+    table = fin.project_billing(bm, method="last-year").table.set_index("client_id")
+    assert table.loc["a", "projection_12m"] == pytest.approx(1200.0)
+
+
+def test_without_36_months_nothing_is_tested_and_last_year_is_used():
+    tried = fin.choose_projection(_by_month({"a": np.ones(30)}))
+    assert tried["wape_pct"].isna().all() and tried.loc[tried["chosen"], "method"].tolist() == ["last-year"]
+    assert fin.choose_projection(None)["chosen"].sum() == 1
+    with pytest.raises(ValueError, match="method"):
+        fin.project_billing(_by_month({"a": np.ones(30)}), method="prophet")
+
+
+def test_a_partial_last_month_is_left_out():
+    # 36 complete months and 9 days of a 37th: the projection ends its history on the last complete month
+    bm = _by_month({"a": np.r_[np.full(36, 100.0), 20.0]})
+    assert str(fin.last_complete_month("2026-01-09")) == "2025-12"
+    end = fin.last_complete_month("2026-01-09").to_timestamp()
+    table = fin.project_billing(bm, end=end, method="last-year").table
+    assert table["billing_last_12m"].iloc[0] == pytest.approx(1200.0)
+    assert fin.backtest_projection(bm, end=end, method="last-year")["wape_pct"] == pytest.approx(0.0, abs=1e-9)
+    monthly = fin.portfolio_monthly(bm, end=end)
+    assert len(monthly) == 36 and monthly["billed"].iloc[-1] == 100.0

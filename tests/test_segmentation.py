@@ -34,7 +34,10 @@ from portfolio_analysis.steps.segmentation import (  # noqa: E402
     _best_jaccard,
     _group_verdict,
     client_differences,
+    criteria_table,
+    criterion_association,
     dendrogram_linkage,
+    dominant_criterion,
     encode_features,
     gower_distances,
     name_segments,
@@ -480,3 +483,107 @@ def test_plots_return_their_axes(clean, fitted):
     assert len(ax0.get_yticklabels()) == 4
     with pytest.raises(ValueError, match="small portfolios"):
         dendrogram_linkage(clean, max_clients=100)
+
+
+# -- how many groups, and whether there are any -------------------------------------------------------
+def two_groups(n: int = 60) -> pd.DataFrame:
+    """Two obvious groups: partners with high profitability and growing business, at-risk clients with the opposite."""
+    half = n // 2
+    return frame(relationship_type=["partnership"] * half + ["at_risk"] * (n - half),
+                 profitability=["high"] * half + ["low"] * (n - half),
+                 business_outlook=["growing"] * half + ["failing"] * (n - half))
+
+
+def test_two_obvious_groups_are_found_stable():
+    c = two_groups()
+    seg = Segmenter(random_state=0).fit(c)
+    assert seg.segmented_ and seg.n_clusters_ == 2
+    assert adjusted_rand_score([0] * 30 + [1] * 30, seg.labels_.to_numpy()) == 1.0
+    assert seg.stability_.stable and seg.stability_.ari == pytest.approx(1.0)
+    # k = 3 would split one of two identical halves: its groups do not come back
+    assert seg.selection_.loc[2, "chosen"] and seg.selection_.loc[2, "jaccard_min"] == pytest.approx(1.0)
+
+
+def test_no_stable_groups_in_noise_and_a_small_portfolio_gets_two_at_most():
+    noise = random_register(3, 200).dropna(subset=["relationship_type"])
+    seg = Segmenter(criteria=["relationship_type", "profitability", "business_type"], random_state=0).fit(noise)
+    assert not seg.segmented_ and seg.n_clusters_ == 1 and seg.labels_.eq(1).all()
+    small = two_groups(12)
+    seg = Segmenter(random_state=0).fit(small)
+    assert seg.min_size_ == 5  # never fewer than 5 clients a group: 12 clients hold 2 groups at most
+    assert seg.selection_.loc[seg.selection_["eligible"]].index.max() == 2
+    assert seg.n_clusters_ == 2
+
+
+def test_the_refinement_recovers_blurred_levels():
+    # every level blurred into its neighbour for 30 % of the clients: the silhouette of the tree alone prefers 2
+    clean = planted(400, seed=2, noise=0.0)
+    rng = np.random.default_rng(0)
+    blurred = clean.copy()
+    for key in ("relationship_type", "share_of_wallet", "profitability", "upsell_potential", "business_outlook"):
+        levels = [lv["key"] for lv in CAT.levels_of(key)]
+        idx = blurred[key].map({lv: i for i, lv in enumerate(levels)}).to_numpy(dtype=float)
+        step = np.where(rng.random(len(idx)) < 0.5, -1, 1)
+        moved = np.clip(idx + step, 0, len(levels) - 1)
+        idx = np.where((rng.random(len(idx)) < 0.3) & ~np.isnan(idx), moved, idx)
+        blurred[key] = pd.array([levels[int(i)] if not np.isnan(i) else None for i in idx], dtype="str")
+    seg = Segmenter(random_state=0).fit(blurred)
+    assert seg.n_clusters_ == 4
+    assert adjusted_rand_score(blurred["true_group"], seg.labels_.to_numpy()) >= 0.9
+
+
+def test_one_dominating_categorical_criterion_is_named():
+    # a region splits the clients in three; the other criteria are noise
+    rng = np.random.default_rng(5)
+    c = random_register(5, 150).assign(region=np.repeat(["north", "south", "west"], 50))
+    c["region_score"] = rng.normal(size=150)
+    seg = Segmenter(criteria={"region": "categorical", "relationship_type": None, "profitability": None},
+                    weights={"region": 5}, random_state=0).fit(c)
+    assoc = criterion_association(c, seg.labels_, criteria={"region": "categorical",
+                                                            "relationship_type": None, "profitability": None})
+    assert seg.n_clusters_ == 3
+    assert assoc.set_index("criterion").loc["region", "ari"] == pytest.approx(1.0)
+    assert assoc.set_index("criterion").loc["region", "cramers_v"] == pytest.approx(1.0)
+    assert dominant_criterion(assoc) == "region"
+
+
+def test_criteria_that_carry_information():
+    c = frame(relationship_type=["partnership", "at_risk", None, None, None, None, None, None, None, None, None],
+              profitability=["high"] * 11, billing=[float(10 ** i) for i in range(11)])
+    table = criteria_table(c, ["relationship_type", "profitability", "billing_size", "rnd_collaboration"],
+                           catalogue=CAT).set_index("criterion")
+    # 2 of 11 known (18 % < 20 %); all alike; a spread of figures; no column at all
+    assert table.loc["relationship_type", "known_pct"] == pytest.approx(200 / 11)
+    assert table.loc["profitability", "top_share_pct"] == pytest.approx(100.0)
+    assert table["informative"].tolist() == [False, False, True, False]
+    assert table.loc["rnd_collaboration", "known_pct"] == 0.0
+
+
+def test_only_billing_gives_no_segmentation():
+    from portfolio_analysis.load.portfolio import load_portfolio
+    from portfolio_analysis.pipeline import analyse
+
+    register = pd.DataFrame({"client_id": [f"C{i}" for i in range(12)], "name": [f"N{i}" for i in range(12)],
+                             "billing": [1000.0 * (i + 1) ** 2 for i in range(12)]})
+    a = analyse(load_portfolio(register))
+    seg = a.facts["segmentation"]
+    assert seg["status"] == "too_few_criteria" and seg["criteria"] == ["billing_size"]
+    assert a.segments["segment"].isna().all() and a.segments["segment_name"].eq("not segmented").all()
+    assert a.relationship_plan["segment"].eq("not segmented").all()
+    assert a.segment_profiles.empty and a.segment_map.empty
+    fr = analyse(load_portfolio(register), lang="fr")
+    assert fr.segments["segment_name"].eq("non segmenté").all()
+
+
+def test_include_exclude_and_weights_reach_the_segmentation():
+    from portfolio_analysis.load.portfolio import load_portfolio
+    from portfolio_analysis.pipeline import analyse, resolve_config
+
+    c = planted(150, seed=3)
+    cat = resolve_config(overrides=["settings.segmentation.exclude=[business_type, decision_criteria]",
+                                    "settings.segmentation.weights.profitability=3"])
+    a = analyse(load_portfolio(c.drop(columns="true_group"), catalogue=cat), cat)
+    seg = a.facts["segmentation"]
+    assert "business_type" not in seg["criteria"] and "decision_criteria" not in seg["criteria"]
+    assert seg["weights"]["profitability"] == 3.0 and seg["weights"]["relationship_type"] == 1.0
+    assert set(a.segment_criteria["criterion"]) == set(seg["criteria_asked"])

@@ -160,14 +160,34 @@ class RetentionSettings(Strict):
     literature_profit_uplift: Range(-1)
 
 
+def _day(value: Any) -> Any:
+    import datetime
+
+    if value is None or isinstance(value, datetime.date):
+        return None if value is None else str(value)
+    if isinstance(value, str):
+        try:
+            datetime.date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    fail(f"{value!r} is not a day written YYYY-MM-DD")
+
+
 class LoadingSettings(Strict):
     date_formats: list[Text]
+    reference_date: typing.Annotated[Any, BeforeValidator(_day)] = None
 
 
 class SegmentationSettings(Strict):
     criteria: list[Text] | None
+    include: list[Text]
+    exclude: list[Text]
+    weights: dict[str, Number(0)]
     n_clusters: Whole(2, optional=True)
     k_range: Range(2, whole=True)
+    min_share: Number(0, 1, open_high=True)
+    min_clients: Whole(1)
     n_resamples: Whole(1)
 
 
@@ -366,11 +386,17 @@ def cross_checks(data: Mapping) -> list[Problem]:
             out.append(Problem(f"settings.concentration.margin_by_level.{level}",
                                f"not a profitability level{hint(level, levels)}; expected one of {levels}"))
 
-    chosen = _mapping(settings.get("segmentation")).get("criteria")
-    for i, key in enumerate(chosen if isinstance(chosen, list) else []):
-        if isinstance(key, str) and key not in criteria and key not in fields:
-            out.append(Problem(f"settings.segmentation.criteria[{i}]",
-                               f"{key!r} is not a criterion or a field{hint(key, [*criteria, *fields])}"))
+    segmentation = _mapping(settings.get("segmentation"))
+    for name in ("criteria", "include", "exclude"):
+        chosen = segmentation.get(name)
+        for i, key in enumerate(chosen if isinstance(chosen, list) else []):
+            if isinstance(key, str) and key not in criteria and key not in fields:
+                out.append(Problem(f"settings.segmentation.{name}[{i}]",
+                                   f"{key!r} is not a criterion or a field{hint(key, [*criteria, *fields])}"))
+    for key in _mapping(segmentation.get("weights")):
+        if key not in criteria and key not in fields:
+            out.append(Problem(f"settings.segmentation.weights.{key}",
+                               f"not a criterion or a field{hint(key, [*criteria, *fields])}"))
 
     out += [Problem(p, m) for p, m in check_conditions(settings.get("actions"), levels_lookup(criteria, fields))]
     return out

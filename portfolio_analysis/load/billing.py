@@ -29,7 +29,10 @@ import pyarrow.compute as pc
 from portfolio_analysis.config.catalogue import normalise
 from portfolio_analysis.load.arrow_cells import _FLOAT_ID, _WS, _combine, _encode
 
-__all__ = ["UNSPECIFIED", "InvoiceTables", "aggregate_invoices", "category_column", "fill_register"]
+__all__ = ["LAST_COMPLETE_MONTH", "UNSPECIFIED", "InvoiceTables", "aggregate_invoices", "category_column", "fill_register", "last_complete_day"]
+
+#: ``reference_date`` meaning the end of the last complete month of the lines.
+LAST_COMPLETE_MONTH = "last-complete-month"
 
 #: The service category of a line that names none.
 UNSPECIFIED = "unspecified"
@@ -56,7 +59,8 @@ class InvoiceTables:
         months, NaN where no line of the client carries a cost), ``first_date``,
         ``last_date``, ``n_lines`` (all lines).
     reference_date : Timestamp or None
-        The last day of the current window (None when there are no lines).
+        The last day of the current window (None when there are no lines): every step
+        of the analysis uses this 12-month window.
     current_window, previous_window : tuple of Timestamp
         ``(start, end)`` days of each window: a line dated on day D is in it when
         ``start < D <= end``.
@@ -75,6 +79,12 @@ class InvoiceTables:
     previous_complete: bool = False
 
 
+def last_complete_day(day: int) -> pd.Timestamp:
+    """The last day of the last complete month up to ``day`` (days since 1970): ``day`` itself when it ends its month."""
+    last = pd.Timestamp(np.datetime64(int(day), "D"))
+    return last if last.is_month_end else last.replace(day=1) - pd.Timedelta(days=1)
+
+
 def _windows(ref: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
     return ref - pd.DateOffset(months=12), ref - pd.DateOffset(months=24)
 
@@ -91,9 +101,13 @@ def aggregate_invoices(invoices: pd.DataFrame, *, reference_date: Any = None) ->
     invoices : DataFrame
         Lines as :func:`load_invoices` returns them: ``client_id``, ``date``,
         ``amount``, and optionally ``service_category`` and ``cost``.
-    reference_date : date-like, optional
+    reference_date : date-like or "last-complete-month", optional
         The last day of the current 12 months; default the day of the last line.
-        Times are ignored: windows are made of whole days.
+        ``"last-complete-month"`` (what the analysis uses unless
+        ``settings.loading.reference_date`` names a day): the day of the last line when
+        it is its month's last day, else the last day of the month before (invoices
+        exported on 9 December end on 30 November, so that a month cut short does not
+        pass for a drop). Times are ignored: windows are made of whole days.
 
     Returns
     -------
@@ -209,11 +223,12 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
     d0, d1 = int(day.min()), int(day.max())
     day -= d0
 
-    ref = (
-        pd.Timestamp(reference_date).normalize()
-        if reference_date is not None
-        else pd.Timestamp(np.datetime64(d1, "D"))
-    )
+    if isinstance(reference_date, str) and reference_date == LAST_COMPLETE_MONTH:
+        ref = last_complete_day(d1)
+    elif reference_date is not None:
+        ref = pd.Timestamp(reference_date).normalize()
+    else:
+        ref = pd.Timestamp(np.datetime64(d1, "D"))
     cur_start, prev_start = _windows(ref)
     ref_d, cur_d, prev_d = _day(ref), _day(cur_start), _day(prev_start)
     previous_complete = d0 <= _day(prev_start + pd.DateOffset(months=1))

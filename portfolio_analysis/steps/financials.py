@@ -146,6 +146,7 @@ def project_billing(
     trend_months: int | None = None,
     max_growth: float | None = None,
     trend_damping: float | None = None,
+    method: str = "seasonal-trend",
 ) -> Projection:
     """Project each client's billing for the 12 months after ``end``.
 
@@ -157,6 +158,9 @@ def project_billing(
     end : last month of history (default: the last month in ``by_month``)
     trend_months, max_growth, trend_damping : see the module's description; default:
         ``settings.financials`` of the shipped catalogue
+    method : one of :data:`METHODS` (clients with monthly history): ``seasonal-trend``
+        (the default; a client with less than 24 months falls back to ``run-rate``),
+        ``run-rate``, ``last-year`` or ``last-year-growth``
 
     Returns
     -------
@@ -198,15 +202,24 @@ def project_billing(
         proj_st = trend_proj.sum(axis=1)
         growth = np.clip(np.where(prev12 > 0, last12 / np.where(prev12 > 0, prev12, 1) - 1, 0.0), -max_growth, max_growth)
         proj_rr = last12 * (1 + growth)
-        use_st = history >= 24
+        if method not in METHODS:
+            raise ValueError(f"method={method!r}: expected one of {list(METHODS)}")
+        use_st = (history >= 24) & (method == "seasonal-trend")
         # a straight line may not run away: keep the projection within ±max_growth of the last 12 months
         proj_st = np.clip(proj_st, last12 * (1 - max_growth), last12 * (1 + max_growth))
+        if method in ("last-year", "last-year-growth"):
+            total_prev, total_last = np.nansum(prev12), last12.sum()
+            g = trend_damping * (total_last / total_prev - 1) if total_prev > 0 and method == "last-year-growth" else 0.0
+            proj, label = last12 * (1 + float(np.clip(g, -max_growth, max_growth))), np.full(len(last12), method)
+        else:
+            proj = np.where(use_st, proj_st, proj_rr)
+            label = np.where(use_st, "seasonal-trend", "run-rate")
         table = pd.DataFrame(
             {
                 "client_id": matrix.index.to_numpy(),
                 "billing_last_12m": last12,
-                "projection_12m": np.where(use_st, proj_st, proj_rr),
-                "method": np.where(use_st, "seasonal-trend", "run-rate"),
+                "projection_12m": proj,
+                "method": label,
             }
         )
         rows.append(table)
@@ -234,9 +247,10 @@ def project_billing(
     return Projection(pd.concat(rows, ignore_index=True), seasonal)
 
 
-def portfolio_monthly(by_month: pd.DataFrame | None, projection: Projection | None = None) -> pd.DataFrame:
+def portfolio_monthly(by_month: pd.DataFrame | None, projection: Projection | None = None, *, end=None) -> pd.DataFrame:
     """The portfolio's billing per month and, after it, the projected next 12 months.
 
+    ``end``: the last billed month shown (default: the last in ``by_month``).
     Returns ``month`` (Timestamp, first day), ``billed`` (NaN on projected months) and
     ``projected`` (the projection's total spread over the 12 months by the seasonal
     indices; NaN on billed months). Empty without monthly history.
@@ -252,7 +266,7 @@ def portfolio_monthly(by_month: pd.DataFrame | None, projection: Projection | No
                "projected": pd.Series(dtype="float64")}
     if by_month is None or by_month.empty:
         return pd.DataFrame(columns)
-    total = monthly_matrix(by_month).sum(axis=0)
+    total = monthly_matrix(by_month, end=end).sum(axis=0)
     billed = pd.DataFrame({"month": total.index.to_timestamp(), "billed": total.to_numpy(dtype=float),
                            "projected": np.nan})
     if projection is None or projection.table.empty:
@@ -264,25 +278,26 @@ def portfolio_monthly(by_month: pd.DataFrame | None, projection: Projection | No
     return pd.concat([billed, ahead], ignore_index=True)
 
 
-def backtest_projection(by_month: pd.DataFrame, **kwargs) -> dict:
+def backtest_projection(by_month: pd.DataFrame, *, end=None, method: str = "seasonal-trend", **kwargs) -> dict:
     """Hide the last 12 months, project them from the months before, compare with what was billed.
 
     Returns a dict with ``wape_pct`` (sum of absolute client errors over the total actually
     billed, %), ``median_ape_pct`` (median absolute % error over clients that billed in the
     hidden year), ``total_error_pct`` (error on the portfolio total, %), the same three for
     the naive forecast "next 12 months = previous 12 months" (``naive_*``), the number of
-    clients and months used. Needs 36 months (24 to fit, 12 to check); otherwise ``None`` values.
+    clients and months used, the ``method``. ``end``: the last month used (default the
+    last in ``by_month``). Needs 36 months (24 to fit, 12 to check); otherwise ``None`` values.
     """
-    matrix = monthly_matrix(by_month)
+    matrix = monthly_matrix(by_month, end=end)
     n = matrix.shape[1]
-    out = {"months": n, "clients": matrix.shape[0]}
+    out = {"months": n, "clients": matrix.shape[0], "method": method}
     keys = ["wape_pct", "median_ape_pct", "total_error_pct", "naive_wape_pct", "naive_median_ape_pct",
             "naive_total_error_pct"]
     if n < 36:
         return {**out, **dict.fromkeys(keys)}
     cut = matrix.columns[-13]
     hist = by_month[pd.to_datetime(by_month["month"]).dt.to_period("M") <= cut]
-    proj = project_billing(hist, end=cut.to_timestamp(), **kwargs).table.set_index("client_id")
+    proj = project_billing(hist, end=cut.to_timestamp(), method=method, **kwargs).table.set_index("client_id")
     actual = matrix.iloc[:, -12:].sum(axis=1)
     naive = matrix.iloc[:, -24:-12].sum(axis=1)
     pred = proj["projection_12m"].reindex(actual.index).fillna(0.0)
@@ -296,6 +311,53 @@ def backtest_projection(by_month: pd.DataFrame, **kwargs) -> dict:
         )
 
     return {**out, **dict(zip(keys, errors(pred) + errors(naive)))}
+
+
+#: The projections tried, the naive one first (it wins ties): "next 12 months = last 12 months";
+#: the same times the portfolio's change over the last year, damped; each client's last 12
+#: months times its own change, clipped; the seasonal trend (see the module's description).
+METHODS = ("last-year", "last-year-growth", "run-rate", "seasonal-trend")
+
+
+def choose_projection(by_month: pd.DataFrame | None, *, end=None, **kwargs) -> pd.DataFrame:
+    """Back-test every method of :data:`METHODS` on the last 12 months and choose the one that missed least.
+
+    One method for the whole portfolio, chosen by its error client by client (WAPE): a
+    hidden year gives one error per client, and choosing per client on it would choose
+    noise. "Same as last year" is a candidate and wins ties, so the projection is never
+    worse than it on its own back-test.
+
+    Returns
+    -------
+    DataFrame
+        One row per method: ``method``, ``wape_pct``, ``median_ape_pct``, ``total_error_pct``
+        (see :func:`backtest_projection`) and ``chosen``. Without 36 months of history
+        nothing can be tested: the errors are NaN and ``last-year`` is chosen.
+    """
+    rows = []
+    for method in METHODS:
+        bt = backtest_projection(by_month, end=end, method=method, **kwargs) if by_month is not None and len(
+            by_month) else {}
+        rows.append({"method": method, **{k: bt.get(k) for k in ("wape_pct", "median_ape_pct", "total_error_pct")}})
+    table = pd.DataFrame(rows).astype({"wape_pct": "float64", "median_ape_pct": "float64",
+                                       "total_error_pct": "float64"})
+    best = 0 if table["wape_pct"].isna().all() else int(table["wape_pct"].fillna(np.inf).round(9).idxmin())
+    table["chosen"] = table.index == best
+    return table
+
+
+def last_complete_month(reference) -> pd.Period | None:
+    """The month a projection ends its history on: the reference day's month when it is that month's last day,
+    else the month before (a month the reference cuts short is not projected from).
+
+    >>> str(last_complete_month("2011-12-09")), str(last_complete_month("2024-02-29"))
+    ('2011-11', '2024-02')
+    """
+    if reference is None or pd.isna(reference):
+        return None
+    day = pd.Timestamp(reference)
+    month = day.to_period("M")
+    return month if day.normalize() == month.end_time.normalize() else month - 1
 
 
 def billing_by_year_and_category(invoices: pd.DataFrame) -> pd.DataFrame:

@@ -7,15 +7,20 @@ The steps, in the order of the notebook, each in its module:
    rank, categories by match, the multi-valued decision criteria by Jaccard, amounts
    on a log scale, per-criterion weights, missing values skipped pair by pair).
 2. **Groups** (:mod:`.cluster`) — :class:`Segmenter`: average-linkage hierarchical
-   clustering refined by relocation (default) or k-medoids, on that distance; the
-   number of groups is the one with the best silhouette over ``k_range`` among those
-   whose every group has at least ``min_size`` clients, or fixed. Above
-   ``sample_size`` clients a seeded random sample is clustered and every other client
-   joins the group it is closest to (on average, or by its medoid), so that memory
-   stays bounded (100,000 clients in about 10 s and 0.6 GB).
-3. **Stability** (:mod:`.stability`) — :func:`segment_stability`: the segmentation is
-   repeated on random subsamples; each group's best-match Jaccard (Hennig 2007) and
-   the adjusted Rand index of the whole partition say whether the groups are real.
+   clustering on that distance, refined by a latent class model (:mod:`._latent`:
+   each client moves to the group under which its values are the most probable). The
+   number of groups, unless fixed, is the one with the best ICL among those whose
+   groups all come back in resamples and hold at least ``min_size`` clients; when
+   none does, there is no segmentation (``segmented_`` is False). Above
+   ``sample_size`` clients a seeded random sample starts the groups and every client
+   is then refined, so that memory stays bounded.
+3. **Stability** (:mod:`.stability`) — the resamples that chose the number of groups
+   say how well each group comes back (``Segmenter.stability_``: best-match Jaccard,
+   Hennig 2007, and the adjusted Rand index); :func:`segment_stability` re-fits whole
+   segmentations for a second opinion. **Criteria** (:mod:`.criteria`): which ones
+   carry information (:func:`criteria_table`; fewer than two, no segmentation) and
+   which one, if any, alone makes the groups (:func:`criterion_association`,
+   :func:`dominant_criterion`).
 4. **Profiles and names** (:mod:`.describe`) — :func:`segment_profiles`,
    :func:`name_segments`, :func:`segment_table`; per client,
    :func:`client_differences` (how it differs from its group's medoid) and
@@ -24,8 +29,9 @@ The steps, in the order of the notebook, each in its module:
    on a 2-D map) and :func:`dendrogram_linkage` (the merges of the tree), tables that
    :mod:`portfolio_analysis.plots.segments` draws; nothing here draws.
 
-Weights default to the catalogue's; a criterion that feeds no score
-(``service_needs``, ``business_type``) weighs :data:`DESCRIPTIVE_WEIGHT` (1).
+:func:`encode_features` weighs the criteria as the scores do (a criterion that feeds no
+score, ``service_needs`` or ``business_type``, weighs :data:`DESCRIPTIVE_WEIGHT`, 1);
+:class:`Segmenter` weighs each criterion 1 unless told otherwise (:func:`segment_weights`).
 
 >>> import pandas as pd
 >>> clients = pd.DataFrame({
@@ -42,7 +48,13 @@ from portfolio_analysis.steps.segmentation._gower import (
     encode_features,
     gower_distances,
 )
-from portfolio_analysis.steps.segmentation.cluster import Segmenter
+from portfolio_analysis.steps.segmentation.cluster import Segmenter, choose_k, segment_weights
+from portfolio_analysis.steps.segmentation.criteria import (
+    criteria_table,
+    criterion_association,
+    dominant_criterion,
+    resolve_segmentation_criteria,
+)
 from portfolio_analysis.steps.segmentation.describe import (
     client_differences,
     name_segments,
@@ -57,6 +69,7 @@ from portfolio_analysis.steps.segmentation.stability import (
     _best_jaccard,  # noqa: F401  (tested)
     _group_verdict,  # noqa: F401  (tested)
     segment_stability,
+    stability_report,
 )
 
 __all__ = [
@@ -66,14 +79,21 @@ __all__ = [
     "EncodedClients",
     "Segmenter",
     "StabilityReport",
+    "choose_k",
     "client_differences",
+    "criteria_table",
+    "criterion_association",
     "dendrogram_linkage",
+    "dominant_criterion",
     "encode_features",
     "gower_distances",
     "name_segments",
     "nearest_peers",
+    "resolve_segmentation_criteria",
     "segment_map",
     "segment_profiles",
     "segment_stability",
     "segment_table",
+    "segment_weights",
+    "stability_report",
 ]

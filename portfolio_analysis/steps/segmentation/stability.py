@@ -10,9 +10,8 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 from portfolio_analysis.steps.segmentation._common import _check_random_state
-from portfolio_analysis.steps.segmentation.cluster import Segmenter
 
-__all__ = ["JACCARD_THRESHOLDS", "StabilityReport", "segment_stability"]
+__all__ = ["JACCARD_THRESHOLDS", "StabilityReport", "segment_stability", "stability_report"]
 
 
 #: Hennig's (2007, 2008) reading of a group's mean best-match Jaccard over resamples:
@@ -75,7 +74,7 @@ def _best_jaccard(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 
 def segment_stability(
     clients: pd.DataFrame,
-    segmenter: Segmenter,
+    segmenter,
     n_resamples: int = 20,
     random_state: int = 0,
     *,
@@ -88,6 +87,11 @@ def segment_stability(
     For each original group, its Jaccard with the most similar resample group, on the
     clients both contain, is averaged over the resamples (Hennig 2007's cluster-wise
     stability); the adjusted Rand index compares the whole partitions.
+
+    A :class:`Segmenter` fitted on ``clients`` already holds this report for its own
+    resamples (``stability_``, the same ones that chose the number of groups); this
+    function re-fits whole segmentations, for a second opinion or another number of
+    resamples.
 
     Parameters
     ----------
@@ -128,23 +132,30 @@ def segment_stability(
     for r in range(n_resamples):
         rows = np.sort(rng.choice(n, size=size, replace=False))
         seed = int(rng.integers(2**31 - 1))
-        model = clone(segmenter).set_params(n_clusters=k, random_state=seed)
+        model = clone(segmenter).set_params(n_clusters=k, random_state=seed, n_resamples=0)
         model._fit_encoded(enc.take(rows))
         again = model.labels_.to_numpy() - 1
         jac[r] = _best_jaccard(full[rows], again, k)
         aris[r] = adjusted_rand_score(full[rows], again)
-    mean = jac.mean(axis=0)
+    return stability_report(np.bincount(full, minlength=k), jac, aris, fraction=fraction)
+
+
+def stability_report(sizes: np.ndarray, jac: np.ndarray, aris: np.ndarray, *, fraction: float) -> StabilityReport:
+    """The report of resamples: ``jac`` (resamples x groups) best-match Jaccards, ``aris`` per resample."""
+    n_resamples, k = jac.shape
+    mean = jac.mean(axis=0) if n_resamples else np.full(k, np.nan)
     groups = pd.DataFrame(
         {
-            "size": np.bincount(full, minlength=k),
+            "size": np.asarray(sizes, dtype=np.int64),
             "jaccard": mean,
-            "jaccard_min": jac.min(axis=0),
-            "dissolved_pct": 100.0 * (jac < JACCARD_THRESHOLDS["dissolved"]).mean(axis=0),
+            "jaccard_min": jac.min(axis=0) if n_resamples else np.full(k, np.nan),
+            "dissolved_pct": 100.0 * (jac < JACCARD_THRESHOLDS["dissolved"]).mean(axis=0) if n_resamples
+            else np.full(k, np.nan),
             "verdict": _group_verdict(mean),
         },
         index=pd.RangeIndex(1, k + 1, name="segment"),
     )
-    ari = float(aris.mean())
+    ari = float(aris.mean()) if n_resamples else float("nan")
     weak = groups.index[groups["jaccard"] < JACCARD_THRESHOLDS["unstable"]].tolist()
     doubtful = groups.index[groups["jaccard"] < JACCARD_THRESHOLDS["pattern"]].tolist()
     stable = not doubtful
@@ -163,7 +174,7 @@ def segment_stability(
             f"{'are patterns' if len(doubtful) > 1 else 'is a pattern'} whose members change between "
             f"resamples (Jaccard 0.6-0.75); {words}"
         )
-    return StabilityReport(groups, ari, aris, stable, verdict, int(n_resamples), float(fraction))
+    return StabilityReport(groups, ari, np.asarray(aris), stable, verdict, int(n_resamples), float(fraction))
 
 
 def _and(items) -> str:
