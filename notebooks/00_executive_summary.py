@@ -145,9 +145,9 @@ m = a.facts["matrix"]
 fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
 plot_portfolio_matrix(a.actions, ax=axes[0], value_threshold=m["value_threshold"],
                       relationship_threshold=m["relationship_threshold"],
-                      quadrants=a.catalogue.settings["actions"]["quadrants"])
+                      quadrants=a.catalogue.settings["actions"]["quadrants"], lang=lang)
 if len(a.whale_curve):
-    plot_whale_curve(a.whale_curve, ax=axes[1])
+    plot_whale_curve(a.whale_curve, ax=axes[1], lang=lang)
 else:
     axes[1].set_axis_off()
 page.figure(fig, "executive_summary")

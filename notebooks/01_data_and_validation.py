@@ -113,7 +113,7 @@ page.md(text)
 # %%
 problems = a.validation_problems
 if len(problems):
-    ax = plots.plot_problems(problems.assign(column=problems["column"].map(page.label)))
+    ax = plots.plot_problems(problems.assign(column=problems["column"].map(page.label)), lang=lang)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # problems are counted
     page.figure(ax.figure, "validation_problems")
 
@@ -143,7 +143,7 @@ page.table(shown.assign(file=shown["file"].map(lambda f: str(f).rsplit("/", 1)[-
 # %%
 completeness = a.data_completeness
 if len(a.clients):
-    ax = plots.plot_completeness(completeness.assign(label=completeness["column"].map(page.label)))
+    ax = plots.plot_completeness(completeness.assign(label=completeness["column"].map(page.label)), lang=lang)
     page.figure(ax.figure, "data_completeness")
 
 # %%

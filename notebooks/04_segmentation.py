@@ -122,7 +122,7 @@ page.table(stab.assign(verdict=stab["verdict"].map(lambda v: verdicts.get(v, v))
 # ## Les groupes
 
 # %%
-ax = segment_plots.plot_segment_map(a.segment_map, names=names, n_clients=len(a.clients))
+ax = segment_plots.plot_segment_map(a.segment_map, names=names, n_clients=len(a.clients), lang=lang)
 page.figure(ax.figure, "segment_map")
 
 # %%
@@ -178,5 +178,6 @@ page.table(shown, columns={"client_id": N_("Client ID"), "name": N_("Client"), "
 
 # %%
 if len(a.dendrogram):
-    ax = segment_plots.plot_dendrogram(a.dendrogram, leaves=a.dendrogram_leaves, n_clusters=seg["n_clusters"])
+    ax = segment_plots.plot_dendrogram(a.dendrogram, leaves=a.dendrogram_leaves, n_clusters=seg["n_clusters"],
+                                       lang=lang)
     page.figure(ax.figure, "dendrogram")

@@ -10,6 +10,7 @@ import pandas as pd
 from portfolio_analysis.config.action_rules import ACTIONS
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
 from portfolio_analysis.i18n import check_lang
+from portfolio_analysis.i18n.language import N_
 from portfolio_analysis.steps.actions._decision import (
     DERIVED_FIELDS,  # noqa: F401 (re-exported)
     _aligned_scores,
@@ -41,10 +42,10 @@ from portfolio_analysis.steps.scoring import (
 #: Shapiro, Rangan, Moriarty & Ross (1987), "Manage customers for profits (not just sales)",
 #: Harvard Business Review 65(5): (high net price?, high cost to serve?) -> quadrant.
 SHAPIRO_QUADRANTS = {
-    (True, True): "carriage trade",
-    (True, False): "passive",
-    (False, True): "aggressive",
-    (False, False): "bargain basement",
+    (True, True): N_("carriage trade"),
+    (True, False): N_("passive"),
+    (False, True): N_("aggressive"),
+    (False, False): N_("bargain basement"),
 }
 
 
@@ -170,7 +171,7 @@ def price_cost_matrix(
         "quadrant": pd.array(names[index], dtype="str"),
     })
     out.attrs.update(price_split=ps, cost_split=cs,
-                     cost_label="cost to serve (% of billing)" if relative_cost else "cost to serve")
+                     cost_label=N_("cost to serve (% of billing)") if relative_cost else N_("cost to serve"))
     return out
 
 
