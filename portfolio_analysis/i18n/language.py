@@ -41,6 +41,18 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+def lower_first(text: str) -> str:
+    """``text`` with a lower-case first letter, to sit inside a sentence; an acronym is kept.
+
+    >>> lower_first("Collaboration en R&D"), lower_first("R&D collaboration")
+    ('collaboration en R&D', 'R&D collaboration')
+    """
+    text = str(text)
+    if len(text) >= 2 and text[:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for a phrase marked, translated later
     """Mark ``message`` for translation without translating it now (it is translated where it is shown)."""
     return message
@@ -136,8 +148,11 @@ class Language:
 
     # -- numbers and dates -------------------------------------------------------------
     def num(self, x, decimals: int = 0, sign: bool = False, *, grouping: bool = True) -> str:
-        """``x`` with ``decimals`` decimals and grouped thousands; a missing value as an en dash."""
-        from babel.numbers import format_decimal
+        """``x`` with ``decimals`` decimals and grouped thousands; a missing value as an en dash.
+
+        A number too large to write out (``1e15`` and more) is written in scientific notation.
+        """
+        from babel.numbers import format_decimal, format_scientific
 
         try:
             x = float(x)
@@ -145,6 +160,9 @@ class Language:
             return MISSING
         if math.isnan(x) or math.isinf(x):
             return MISSING
+        if abs(x) >= 1e15:
+            text = format_scientific(x, format="0.###E0", locale=self.locale)
+            return f"+{text}" if sign and x > 0 else text
         pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals else "")
         if sign:
             pattern = f"+{pattern};-{pattern}"
