@@ -14,6 +14,7 @@ import pandas as pd
 
 from portfolio_analysis.deliver.workbook import write_workbook
 from portfolio_analysis.i18n.language import N_, check_lang, language
+from portfolio_analysis.load.validation import READER_COLUMNS, problems_in
 from portfolio_analysis.pipeline import Analysis, _plain
 
 ACTIONS = ("develop", "maintain", "fix", "end")
@@ -157,7 +158,7 @@ def write_relationship_plan(analysis: Analysis, path, *, company: str = "the com
     if len(analysis.whale_curve):
         curve = analysis.whale_curve
         sheets[names["whale"]] = curve[["rank", "client_id", "profit", "cum_profit_pct", "cum_clients_pct"]]
-    problems = analysis.validation_problems
+    problems = problems_in(analysis.validation_problems, lang)[READER_COLUMNS]  # the messages in the language
     sheets[names["problems"]] = problems.assign(row=problems["row"].astype("float64"))
     notes = {}
     if figures["profit_is_estimated"]:

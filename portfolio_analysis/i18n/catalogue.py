@@ -19,7 +19,8 @@ from pathlib import Path
 
 from portfolio_analysis.i18n.language import DOMAIN, po_path
 
-KEYWORDS = {"_": None, "gettext": None, "N_": None, "plural": (1, 2), "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "plural": (1, 2), "ngettext": (1, 2),
+            "pgettext": ((1, "c"), 2), "NC_": ((1, "c"), 2)}
 PACKAGE = Path(__file__).resolve().parents[1]
 NOTEBOOKS = PACKAGE.parent / "notebooks"
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")

@@ -58,6 +58,11 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for a phrase
     return message
 
 
+def NC_(context: str, message: str) -> str:  # noqa: N802 - N_ with a context (gettext's pgettext)
+    """Mark ``message`` for translation in ``context`` (a word whose French depends on it), translated later."""
+    return message
+
+
 def po_path(lang: str) -> str:
     """The message catalogue of ``lang``."""
     return str(resources.files("portfolio_analysis.i18n").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po"))
