@@ -80,9 +80,9 @@ if h["whale_peak_pct"] is not None:
     text = _("**Where the profit comes from**: the most profitable {at_peak} of clients make {peak} of it").format(
         at_peak=pct(h["clients_at_peak_pct"]), peak=pct(h["whale_peak_pct"]))
     n_loss = h["loss_making_clients"]
-    text += ("; " + L.plural("{n} loss-making client gives back {cost}.", "{n} loss-making clients give back {cost}.",
+    text += (_("; ") + L.plural("{n} loss-making client gives back {cost}.", "{n} loss-making clients give back {cost}.",
                              n_loss).format(n=num(n_loss), cost=pct(h["loss_tail_cost_pct"])) if n_loss else
-             "; " + _("no client makes a loss."))
+             _("; ") + _("no client makes a loss."))
     lines.append("- " + text)
 elif h["total_profit"] is None:
     lines.append("- " + _("**Profit**: the data hold no profit, margin or profitability level, so where the profit "
@@ -129,7 +129,7 @@ if h["retention_plus_value_change"] is not None and h["portfolio_value"]:
 seg_names = a.segment_profiles.sort_values("segment")["name"].astype(str)
 lines.append("- " + L.plural("**Segments**: {n} group of similar clients — {names}.",
                              "**Segments**: {n} groups of similar clients — {names}.", h["n_segments"]).format(
-    n=num(h["n_segments"]), names="; ".join(page.esc(n) for n in seg_names)))
+    n=num(h["n_segments"]), names=_("; ").join(page.esc(n) for n in seg_names)))
 text = _("**Data**: {read} rows read, {rejected} rejected; {errors} and {warnings} reported (see step 1).").format(
     read=num(h["rows_read"]), rejected=num(h["rows_rejected"]),
     errors=L.plural("{n} error", "{n} errors", h["n_errors"]).format(n=num(h["n_errors"])),

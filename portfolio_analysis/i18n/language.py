@@ -181,6 +181,23 @@ class Language:
         text = self.num(x, decimals, sign)
         return text if text == MISSING else f"{text}\u00a0%"
 
+    def percent(self, fraction, sign: bool = False) -> str:
+        """A fraction as a whole percentage in the language's own pattern: ``0.12`` -> ``12%``, ``12 %``.
+
+        >>> language("en").percent(0.12, sign=True), language("fr").percent(-0.5)
+        ('+12%', '-50\xa0%')
+        """
+        from babel.numbers import format_percent
+
+        try:
+            x = float(fraction)
+        except (TypeError, ValueError):
+            return MISSING
+        if math.isnan(x) or math.isinf(x):
+            return MISSING
+        text = format_percent(x, locale=self.locale)
+        return f"+{text}" if sign and round(x * 100) > 0 else text
+
     def date(self, value) -> str:
         """A date written out in full (``1 January 2023``, ``1 janvier 2023``)."""
         from babel.dates import format_date

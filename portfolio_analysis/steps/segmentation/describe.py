@@ -292,8 +292,7 @@ def _value_words(clients: pd.DataFrame, cat: Catalogue, key: str, kind: str, L: 
         x = _numeric_values(clients, cat, key)
         growth = key == "billing_growth" or (key in cat.criteria and cat.criteria[key].spec.get("source") ==
                                              "billing_growth")
-        words = np.array([f"{L.num(100 * v, sign=True)}%" if growth else L.num(v) for v in np.nan_to_num(x)],
-                         dtype=object)
+        words = np.array([L.percent(v, sign=True) if growth else L.num(v) for v in np.nan_to_num(x)], dtype=object)
         words[~np.isfinite(x)] = missing
         return words
     text = _text(clients[key])
