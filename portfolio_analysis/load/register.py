@@ -43,7 +43,7 @@ from portfolio_analysis.load.tabular import (
     _stop_on_missing_columns,
     _text,
 )
-from portfolio_analysis.load.validation import ValidationReport
+from portfolio_analysis.load.validation import ValidationReport, encode_params
 
 __all__ = ["load_clients", "load_contacts", "contacts_from_register", "CONTACT_COLUMNS"]
 
@@ -264,8 +264,9 @@ class _Cells:
         suggested = {u: self.cat.suggest(key, u) for u in uniq}
         params = {"label": _labels(self.cat, key), "levels": _levels(self.cat, key)}
         # the suggestion in each language: the level's key in English (what tables/*.csv hold), its label in French
-        per_value = {u: {**params, "suggestion": {lang: lv if lang == "en" else self.cat.level_label(key, lv, lang)
-                                                  for lang in LANGS}} if lv else params
+        per_value = {u: encode_params({**params, "suggestion": {lang: lv if lang == "en" else
+                                                                self.cat.level_label(key, lv, lang)
+                                                                for lang in LANGS}} if lv else params)
                      for u, lv in suggested.items()}
         suggestion = values.map(suggested)
         self.problems.cells(

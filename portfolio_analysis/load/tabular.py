@@ -116,19 +116,22 @@ class _Problems:
         values = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy())
         values = values.astype("string")
         values = values.astype(object).where(values.notna(), None).to_numpy()
+        uses_value = "{value}" in message
         if params is None or isinstance(params, dict):
-            params = encode_params(params)
-            keyed = [params] * len(rows)
+            keyed = encode_params(params)
+            if not uses_value:  # one message for every row
+                english = problem_message(message, keyed, "en")
+            else:
+                english = [problem_message(message, keyed, "en", value=v) for v in values]
         else:
             keyed = [encode_params(p) for p in params]
-        cache: dict = {}
-        uses_value = "{value}" in message
-        english = []
-        for p, v in zip(keyed, values):
-            key = (p, v if uses_value else None)
-            if key not in cache:
-                cache[key] = problem_message(message, p, "en", value=key[1])
-            english.append(cache[key])
+            cache: dict = {}
+            english = []
+            for p, v in zip(keyed, values):
+                key = (p, v if uses_value else None)
+                if key not in cache:
+                    cache[key] = problem_message(message, p, "en", value=key[1])
+                english.append(cache[key])
         frame = pd.DataFrame(
             {
                 "severity": severity,
@@ -136,14 +139,14 @@ class _Problems:
                 "row": rows,
                 "column": column,
                 "value": values,
-                "message": np.asarray(english, dtype=object),
+                "message": english if isinstance(english, str) else np.asarray(english, dtype=object),
                 "suggestion": (
                     np.asarray(suggestion, dtype=object)
                     if suggestion is not None and not isinstance(suggestion, str)
                     else suggestion
                 ),
                 "template": message,
-                "params": np.asarray(keyed, dtype=object),
+                "params": keyed if keyed is None or isinstance(keyed, str) else np.asarray(keyed, dtype=object),
             }
         )
         self.frames.append(frame[PROBLEM_COLUMNS])

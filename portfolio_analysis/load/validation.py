@@ -24,6 +24,7 @@ import json
 import numbers
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 
 from portfolio_analysis.i18n.language import LANGS, N_, Language, language
@@ -116,30 +117,39 @@ def problems_in(problems: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     if out.empty:
         return out
     if "severity" in out.columns:
-        out["severity"] = out["severity"].map(lambda s: L.gettext(SEVERITIES[s]) if s in SEVERITIES else s)
+        words = {s: L.gettext(w) for s, w in SEVERITIES.items()}
+        out["severity"] = out["severity"].map(words).where(out["severity"].isin(list(words)), out["severity"])
     if "template" not in out.columns:
         return out
-    params = out["params"] if "params" in out.columns else pd.Series(None, index=out.index)
-    values = out["value"] if "value" in out.columns else pd.Series(None, index=out.index)
-    cache: dict = {}
-    messages, suggestions = [], []
-    suggestion_col = out["suggestion"] if "suggestion" in out.columns else pd.Series(None, index=out.index)
-    for template, p, value, message, suggestion in zip(out["template"], params, values, out["message"],
-                                                       suggestion_col):
-        if not isinstance(template, str):
-            messages.append(message)
-            suggestions.append(suggestion)
+    none = pd.Series(None, index=out.index, dtype=object)
+    # one message per distinct (template, params, value where the template names it), found on codes
+    t_codes, templates = pd.factorize(out["template"].astype(object))
+    p_codes, _ = pd.factorize(out["params"].astype(object) if "params" in out.columns else none)
+    values = out["value"].astype(object) if "value" in out.columns else none
+    v_codes, _ = pd.factorize(values)
+    names_value = np.array([isinstance(t, str) and "{value}" in t for t in templates], dtype=bool)
+    uses_value = (t_codes >= 0) & names_value[np.maximum(t_codes, 0)]
+    keys = np.column_stack([t_codes, p_codes, np.where(uses_value, v_codes, -2)])
+    _, first, codes = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    params = out["params"].to_numpy(dtype=object) if "params" in out.columns else none.to_numpy()
+    texts, suggested = [], []
+    for i in first:
+        if t_codes[i] < 0 or not isinstance(templates[t_codes[i]], str):
+            texts.append(None)
+            suggested.append(None)
             continue
-        p = p if isinstance(p, str) else None
-        key = (template, p, value if "{value}" in template else None)
-        if key not in cache:
-            cache[key] = (problem_message(template, p, lang, value=key[2]), _suggestion(p, lang, None))
-        text, suggested = cache[key]
-        messages.append(text)
-        suggestions.append(suggested if suggested is not None else suggestion)
-    out["message"] = pd.Series(messages, index=out.index, dtype=problems["message"].dtype)
+        p = params[i] if isinstance(params[i], str) else None
+        texts.append(problem_message(templates[t_codes[i]], p, lang, value=values.iloc[i] if uses_value[i] else None))
+        suggested.append(_suggestion(p, lang, None))
+    has_template = t_codes >= 0
+    texts = np.asarray(texts, dtype=object)[codes.ravel()]
+    out["message"] = pd.Series(np.where(has_template, texts, out["message"].to_numpy(dtype=object)), index=out.index,
+                               dtype=object).astype(problems["message"].dtype)
     if "suggestion" in out.columns:
-        out["suggestion"] = pd.Series(suggestions, index=out.index, dtype=problems["suggestion"].dtype)
+        suggested = np.asarray(suggested, dtype=object)[codes.ravel()]
+        given = out["suggestion"].to_numpy(dtype=object)
+        out["suggestion"] = pd.Series(np.where(pd.isna(suggested), given, suggested), index=out.index,
+                                      dtype=object).astype(problems["suggestion"].dtype)
     return out
 
 
