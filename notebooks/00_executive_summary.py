@@ -80,9 +80,9 @@ if h["whale_peak_pct"] is not None:
     text = _("**Where the profit comes from**: the most profitable {at_peak} of clients make {peak} of it").format(
         at_peak=pct(h["clients_at_peak_pct"]), peak=pct(h["whale_peak_pct"]))
     n_loss = h["loss_making_clients"]
-    text += ("; " + L.plural("{n} loss-making client gives back {cost}.", "{n} loss-making clients give back {cost}.",
+    text += (_("; ") + L.plural("{n} loss-making client gives back {cost}.", "{n} loss-making clients give back {cost}.",
                              n_loss).format(n=num(n_loss), cost=pct(h["loss_tail_cost_pct"])) if n_loss else
-             "; " + _("no client makes a loss."))
+             _("; ") + _("no client makes a loss."))
     lines.append("- " + text)
 elif h["total_profit"] is None:
     lines.append("- " + _("**Profit**: the data hold no profit, margin or profitability level, so where the profit "
@@ -131,7 +131,7 @@ seg_names = a.segment_profiles.sort_values("segment")["name"].astype(str)
 if seg["status"] == "segmented":
     text = L.plural("**Segments**: {n} group of similar clients — {names}.",
                     "**Segments**: {n} groups of similar clients — {names}.", seg["n_clusters"]).format(
-        n=num(seg["n_clusters"]), names="; ".join(page.esc(n) for n in seg_names))
+        n=num(seg["n_clusters"]), names=_("; ").join(page.esc(n) for n in seg_names))
     if seg["dominant"]:
         text += " " + _("They are the levels of {criterion}.").format(criterion=page.label(seg["dominant"]))
 else:
@@ -153,9 +153,9 @@ m = a.facts["matrix"]
 fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
 plot_portfolio_matrix(a.actions, ax=axes[0], value_threshold=m["value_threshold"],
                       relationship_threshold=m["relationship_threshold"],
-                      quadrants=a.catalogue.settings["actions"]["quadrants"])
+                      quadrants=a.catalogue.settings["actions"]["quadrants"], lang=lang)
 if len(a.whale_curve):
-    plot_whale_curve(a.whale_curve, ax=axes[1])
+    plot_whale_curve(a.whale_curve, ax=axes[1], lang=lang)
 else:
     axes[1].set_axis_off()
 page.figure(fig, "executive_summary")

@@ -54,8 +54,8 @@ analysis_dir = None  # the report's saved analysis; None computes it here (or re
 from matplotlib.ticker import MaxNLocator
 
 from portfolio_analysis.deliver.page import open_page
-from portfolio_analysis.i18n import translate_problems
 from portfolio_analysis.i18n.language import N_
+from portfolio_analysis.load.validation import problems_in
 from portfolio_analysis.plots import validation as plots
 
 page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=config, overrides=overrides,
@@ -113,15 +113,13 @@ page.md(text)
 # %%
 problems = a.validation_problems
 if len(problems):
-    ax = plots.plot_problems(problems.assign(column=problems["column"].map(page.label)))
+    ax = plots.plot_problems(problems.assign(column=problems["column"].map(page.label)), lang=lang)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # problems are counted
     page.figure(ax.figure, "validation_problems")
 
 # %%
-severities = {"error": _("error"), "warning": _("warning")}
-shown = translate_problems(problems.head(30), lang)  # messages in the reader's language
+shown = problems_in(problems.head(30), lang)  # messages, severities and suggestions in the reader's language
 page.table(shown.assign(file=shown["file"].map(lambda f: str(f).rsplit("/", 1)[-1]),
-                        severity=shown["severity"].map(lambda s: severities.get(s, s)),
                         column=shown["column"].map(page.label)),
            columns={"severity": N_("Severity"), "file": N_("File"), "row": N_("Row"), "column": N_("Column"),
                     "value": N_("Value"), "message": N_("Problem"), "suggestion": N_("Suggestion")})
@@ -143,7 +141,7 @@ page.table(shown.assign(file=shown["file"].map(lambda f: str(f).rsplit("/", 1)[-
 # %%
 completeness = a.data_completeness
 if len(a.clients):
-    ax = plots.plot_completeness(completeness.assign(label=completeness["column"].map(page.label)))
+    ax = plots.plot_completeness(completeness.assign(label=completeness["column"].map(page.label)), lang=lang)
     page.figure(ax.figure, "data_completeness")
 
 # %%

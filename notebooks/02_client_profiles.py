@@ -71,7 +71,7 @@ shown = [k for k in counts if known[k]]
 if shown:
     fig, axes = plt.subplots(1, len(shown), figsize=(4.4 * len(shown), 3.6), layout="constrained", squeeze=False)
     for ax, k in zip(axes[0], shown):
-        plots.plot_level_counts(counts[k], ax=ax, title=page.label(k))
+        plots.plot_level_counts(counts[k], ax=ax, title=page.label(k), lang=lang)
     page.figure(fig, "profile_counts")
 
 # %%
@@ -106,7 +106,7 @@ page.md(" ".join(sentences))
 # %%
 billing = register["billing"].dropna().sort_values(ascending=False) if "billing" in register else register.iloc[:0, 0]
 if (billing > 0).sum() >= 2:
-    ax = plots.plot_billing_distribution(register)
+    ax = plots.plot_billing_distribution(register, lang=lang)
     page.figure(ax.figure, "billing_distribution")
 
 # %%
@@ -142,7 +142,8 @@ page.md(text)
 levels = a.level_matrix.set_index("client_id")
 if levels.notna().any().any():
     order = levels.mean(axis=1).sort_values(ascending=False).index
-    ax = plots.plot_level_heatmap(levels, labels={k: page.label(k) for k in levels.columns}, order=order)
+    ax = plots.plot_level_heatmap(levels, labels={k: page.label(k) for k in levels.columns}, order=order,
+                                  lang=lang)
     page.figure(ax.figure, "criteria_heatmap")
 
 # %% [markdown] tags=["lang-en"]
@@ -160,7 +161,7 @@ if levels.notna().any().any():
 # %%
 coverage, owners = a.relationship_coverage, a.owner_spread
 if len(owners):
-    ax = plots.plot_owner_spread(owners)
+    ax = plots.plot_owner_spread(owners, lang=lang)
     page.figure(ax.figure, "owner_spread")
 
 # %%
@@ -263,7 +264,7 @@ if len(declining):
 # %%
 monthly = a.monthly_billing
 if monthly["billed"].notna().any():
-    ax = plots.plot_monthly_billing(monthly)
+    ax = plots.plot_monthly_billing(monthly, lang=lang)
     page.figure(ax.figure, "monthly_billing")
 
 # %%

@@ -100,7 +100,7 @@ page.table(w.assign(criterion=w["criterion"].map(page.label), axis=w["axis"].map
 # %%
 scores = a.scores
 if scores["total_score"].notna().any():
-    ax = plots.plot_score_map(scores)
+    ax = plots.plot_score_map(scores, lang=lang)
     page.figure(ax.figure, "score_map")
 
 # %%
@@ -156,7 +156,7 @@ if len(ranked):
     shown_ids = pd.concat([ranked.head(5), ranked.tail(5)])["client_id"].drop_duplicates()
     ax = plots.plot_contributions(contrib.set_index("client_id").loc[shown_ids].reset_index(),
                                   labels={k: page.label(k) for k in contrib.columns if k in a.catalogue.criteria},
-                                  names=names.to_dict())
+                                  names=names.to_dict(), lang=lang)
     page.figure(ax.figure, "score_contributions")
 
 # %%
@@ -186,7 +186,7 @@ if len(mean_points) >= 3:
 # %%
 r = a.rank_sensitivity.dropna(subset=["base_rank"])
 if len(r) >= 2:
-    ax = plot_rank_intervals(a.rank_sensitivity, top=30, n_draws=a.facts["sensitivity"]["n_draws"])
+    ax = plot_rank_intervals(a.rank_sensitivity, top=30, n_draws=a.facts["sensitivity"]["n_draws"], lang=lang)
     page.figure(ax.figure, "rank_intervals")
 
 # %%

@@ -160,7 +160,7 @@ if segmented:
 
 # %%
 if segmented:
-    ax = segment_plots.plot_segment_map(a.segment_map, names=names, n_clients=len(a.clients))
+    ax = segment_plots.plot_segment_map(a.segment_map, names=names, n_clients=len(a.clients), lang=lang)
     page.figure(ax.figure, "segment_map")
 
 # %%
@@ -230,5 +230,6 @@ if segmented:
 
 # %%
 if segmented and len(a.dendrogram):
-    ax = segment_plots.plot_dendrogram(a.dendrogram, leaves=a.dendrogram_leaves, n_clusters=seg["n_clusters"])
+    ax = segment_plots.plot_dendrogram(a.dendrogram, leaves=a.dendrogram_leaves, n_clusters=seg["n_clusters"],
+                                       lang=lang)
     page.figure(ax.figure, "dendrogram")

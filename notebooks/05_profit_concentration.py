@@ -78,7 +78,7 @@ _, num, pct = L.gettext, L.num, L.pct
 # %%
 w = a.facts["whale"]
 if w is not None:
-    ax = plots.plot_whale_curve(a.whale_curve)
+    ax = plots.plot_whale_curve(a.whale_curve, lang=lang)
     page.figure(ax.figure, "whale_curve")
 
 # %%
@@ -130,7 +130,7 @@ if w is not None and w["n_loss_making"]:  # the clients that lose the most
 
 # %%
 s = a.facts["concentration"]
-ax = plots.plot_lorenz(a.lorenz, cutoffs=s["abc_cutoffs"], gini=s["gini"])
+ax = plots.plot_lorenz(a.lorenz, cutoffs=s["abc_cutoffs"], gini=s["gini"], lang=lang)
 page.figure(ax.figure, "billing_concentration")
 
 # %%

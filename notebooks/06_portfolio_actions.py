@@ -95,7 +95,7 @@ ORDER = ["develop", "maintain", "fix", "end"]
 m = a.facts["matrix"]
 ax = plot_portfolio_matrix(decided, value_threshold=m["value_threshold"],
                            relationship_threshold=m["relationship_threshold"],
-                           quadrants=a.catalogue.settings["actions"]["quadrants"])
+                           quadrants=a.catalogue.settings["actions"]["quadrants"], lang=lang)
 page.figure(ax.figure, "portfolio_matrix")
 
 # %%

@@ -79,6 +79,7 @@ def _build_parser() -> argparse.ArgumentParser:
               portfolio-analysis validate --invoices online_retail.csv --map client_id=CustomerID \\
                   --map date=InvoiceDate --map quantity=Quantity --map unit_price=UnitPrice
               portfolio-analysis validate clients.csv --format json > problems.json
+              portfolio-analysis validate registre.csv --lang fr
               portfolio-analysis validate --config my_weights.yaml --set weights.profitability=5
             """
         ),
@@ -87,6 +88,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 on any error")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     p.add_argument("--max-rows", type=int, default=50, help="problems listed in the text format (default 50)")
+    p.add_argument("--lang", choices=("en", "fr"), default="en", help="the language of the problems (default en)")
     p.add_argument("--reference-date", help="end of the current 12-month window (default: settings.loading.reference_date, else the end of the "
                    "last complete month of the invoices)")
 
@@ -299,9 +301,9 @@ def _validate(args) -> int:
     except DataValidationError as exc:
         report, failed = exc.report, True
     if args.format == "json":
-        print(report.to_json(indent=2))
+        print(report.to_json(indent=2, lang=args.lang))
     else:
-        print(report.to_text(max_rows=args.max_rows))
+        print(report.to_text(max_rows=args.max_rows, lang=args.lang))
     if failed or (args.strict and report.has_errors):
         return EXIT_ERRORS
     return EXIT_OK

@@ -12,59 +12,27 @@ from pathlib import Path
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.i18n.language import N_, check_lang, language
 
-_TEXT = {
-    "en": {
-        "register": "Clients",
-        "guide": "Criteria",
-        "column": "Column",
-        "kind": "Kind",
-        "axis": "Feeds",
-        "weight": "Default weight",
-        "levels": "Allowed values (worst to best)",
-        "help": "How to fill it",
-        "kinds": {
-            "id": "Unique identifier of the client (required)",
-            "text": "Free text",
-            "names": "Names separated by ';', a role in brackets: 'Ann Lee (buyer); Tom Roy'",
-            "amount": "Amount in your currency, 12 345,67 or 12345.67",
-            "signed_amount": "Amount, negative for a loss",
-            "percent": "Percentage, 35 or 35 %",
-            "ordinal": "Pick one level from the list",
-            "categorical": "Pick one value from the list (other values are kept as written)",
-            "multi": "One or several, separated by ';'",
-        },
-        "axes": {"value": "value score", "relationship": "relationship score", "descriptive": "description only"},
-        "share": "A level, or our real share of the client's purchases in % (e.g. 35 %)",
-        "profitability": "A level; real figures go in Profit / Margin (%) / Cost to serve and take precedence",
-        "category": "Billing by service category: add one column per category, named 'Billing <category>'",
-    },
-    "fr": {
-        "register": "Clients",
-        "guide": "Critères",
-        "column": "Colonne",
-        "kind": "Type",
-        "axis": "Alimente",
-        "weight": "Poids par défaut",
-        "levels": "Valeurs admises (de la pire à la meilleure)",
-        "help": "Comment la remplir",
-        "kinds": {
-            "id": "Identifiant unique du client (obligatoire)",
-            "text": "Texte libre",
-            "names": "Noms séparés par « ; », le rôle entre parenthèses : « Anne Roy (acheteuse) ; Luc Petit »",
-            "amount": "Montant dans votre devise, 12 345,67 ou 12345.67",
-            "signed_amount": "Montant, négatif pour une perte",
-            "percent": "Pourcentage, 35 ou 35 %",
-            "ordinal": "Choisir un niveau dans la liste",
-            "categorical": "Choisir une valeur dans la liste (les autres valeurs sont conservées telles quelles)",
-            "multi": "Une ou plusieurs, séparées par « ; »",
-        },
-        "axes": {"value": "score de valeur", "relationship": "score de relation", "descriptive": "description seule"},
-        "share": "Un niveau, ou notre part réelle des achats du client en % (ex. 35 %)",
-        "profitability": "Un niveau ; les chiffres réels vont dans Bénéfice / Marge (%) / Coût de service et priment",
-        "category": "Facturation par catégorie de service : une colonne par catégorie, nommée « Facturation <catégorie> »",
-    },
+# the template's words, in English; the catalogue gives them in the other languages
+_SHEETS = {"register": N_("Clients"), "guide": N_("Criteria")}
+_HEADINGS = {"column": N_("Column"), "kind": N_("Kind"), "axis": N_("Feeds"), "weight": N_("Default weight"),
+             "levels": N_("Allowed values (worst to best)"), "help": N_("How to fill it")}
+_KINDS = {
+    "id": N_("Unique identifier of the client (required)"),
+    "text": N_("Free text"),
+    "names": N_("Names separated by ';', a role in brackets: 'Ann Lee (buyer); Tom Roy'"),
+    "amount": N_("Amount in your currency, 12 345,67 or 12345.67"),
+    "signed_amount": N_("Amount, negative for a loss"),
+    "percent": N_("Percentage, 35 or 35 %"),
+    "ordinal": N_("Pick one level from the list"),
+    "categorical": N_("Pick one value from the list (other values are kept as written)"),
+    "multi": N_("One or several, separated by ';'"),
 }
+_AXES = {"value": N_("value score"), "relationship": N_("relationship score"), "descriptive": N_("description only")}
+_SHARE = N_("A level, or our real share of the client's purchases in % (e.g. 35 %)")
+_PROFITABILITY = N_("A level; real figures go in Profit / Margin (%) / Cost to serve and take precedence")
+_CATEGORY = N_("Billing by service category: add one column per category, named 'Billing <category>'")
 
 _TEMPLATE_ROWS = 1000  # rows that get the drop-down lists
 
@@ -87,10 +55,9 @@ def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue |
     -------
     Path of the written file.
     """
-    if lang not in _TEXT:
-        raise ValueError(f"lang must be one of {sorted(_TEXT)}, got {lang!r}")
+    _ = language(check_lang(lang)).gettext
     cat = catalogue or load_catalogue()
-    text = _TEXT[lang]
+    text = {key: _(words) for key, words in {**_SHEETS, **_HEADINGS}.items()}
     path = Path(path)
     columns = template_columns(cat)
     headers = [cat.label(k, lang) for k in columns]
@@ -103,18 +70,18 @@ def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue |
             "categorical",
             "multi",
         ) else []
-        help_text = text["kinds"].get(kind, "")
+        help_text = _(_KINDS[kind]) if kind in _KINDS else ""
         if key == "share_of_wallet":
-            help_text = text["share"]
+            help_text = _(_SHARE)
         elif key == "profitability":
-            help_text = text["profitability"]
+            help_text = _(_PROFITABILITY)
         axis = cat.criteria[key].axis if key in cat.criteria else None
         weight = cat.criteria[key].weight if key in cat.criteria else None
         guide_rows.append(
             {
                 text["column"]: cat.label(key, lang),
                 text["kind"]: kind,
-                text["axis"]: text["axes"].get(axis, "") if axis else "",
+                text["axis"]: _(_AXES[axis]) if axis in _AXES else "",
                 text["weight"]: weight,
                 text["levels"]: ", ".join(levels),
                 text["help"]: help_text,
@@ -148,13 +115,13 @@ def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue |
                 sheet.data_validation(
                     1, col, _TEMPLATE_ROWS, col,
                     {"validate": "list", "source": source, "show_error": False,
-                     "input_title": header[:32], "input_message": text["kinds"]["multi"][:255]},
+                     "input_title": header[:32], "input_message": _(_KINDS["multi"])[:255]},
                 )
             elif key == "share_of_wallet":
                 sheet.data_validation(
                     1, col, _TEMPLATE_ROWS, col,
                     {"validate": "list", "source": source, "show_error": False,
-                     "input_title": header[:32], "input_message": text["share"][:255]},
+                     "input_title": header[:32], "input_message": _(_SHARE)[:255]},
                 )
             else:
                 open_list = bool(cat.fields.get(key, {}).get("open"))
@@ -169,7 +136,7 @@ def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue |
         for col, width in enumerate((32, 14, 20, 14, 60, 70)):
             gsheet.set_column(col, col, width, book.add_format({"text_wrap": True, "valign": "top"}))
         gsheet.freeze_panes(1, 0)
-        gsheet.write_string(len(guide) + 2, 0, text["category"])
+        gsheet.write_string(len(guide) + 2, 0, _(_CATEGORY))
     return path
 
 

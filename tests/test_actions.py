@@ -249,14 +249,35 @@ def test_english_is_the_default():
 
 def test_french_labels_from_the_settings():
     clients, scores = _portfolio()
-    # a new label with its label_fr; a new label without one is shown as written, not as the old translation
-    patch = {"levers": {"raise_prices": {"label": "reprice", "label_fr": "revoir les prix"},
-                        "improve_collaboration": {"label": "talk more"}}}
+    # a label of the company's own, given per language, is shown in each; a plain label the catalogue does
+    # not know is shown as written in both languages (not as the old translation of the shipped label)
+    patch = {"levers": {"raise_prices": {"label": {"en": "reprice", "fr": "revoir les prix"}},
+                        "improve_collaboration": {"label": "talk more", "because": {"en": "hard work"}}},
+             "quadrants": {"secure": {"label": {"fr": "à garder"}}}}
     out = A.decide_actions(clients, scores, catalogue=CAT, settings=patch, lang="fr").set_index("client_id")
     assert out.loc["C", "levers"].startswith("revoir les prix ; ")
     assert out.loc["D", "levers"] == "talk more ; automatiser les commandes"
-    with pytest.raises(ConfigError, match="label_fr"):
-        A.action_settings(CAT, {"levers": {"raise_prices": {"label_fr": 3}}})
+    assert out.loc["D", "lever_details"].startswith("talk more (hard work) ; ")  # no French given: the English
+    assert out.loc["B", "quadrant_label"] == "à garder"
+    en = A.decide_actions(clients, scores, catalogue=CAT, settings=patch).set_index("client_id")
+    assert en.loc["C", "levers"].startswith("reprice; ") and en.loc["D", "levers"] == "talk more; automate ordering"
+    assert en.loc["B", "quadrant_label"] == "à garder"  # only French given: shown in English too
+    for bad, message in [({"label": 3}, "is not a text"), ({"label": {"de": "Preise"}}, "'de' is not a language"),
+                         ({"label": {"fr": ""}}, "is not a text"), ({"label_fr": "x"}, "label_fr")]:
+        with pytest.raises(ConfigError, match=message):
+            A.action_settings(CAT, {"levers": {"raise_prices": bad}})
+
+
+def test_a_guard_reason_of_our_own_with_numbers_in_each_language():
+    clients, scores = _portfolio()
+    reason = {"en": "losing {real_profit:,.0f} a year", "fr": "perd {real_profit:,.0f} par an"}
+    patch = {"guards": [{"name": "loss_making", "when": {"condition": "loss_making"},
+                         "unless": {"condition": "strategic"}, "change": {"develop": "fix"}, "reason": reason}]}
+    fr = A.decide_actions(clients, scores, catalogue=CAT, settings=patch, lang="fr").set_index("client_id")
+    en = A.decide_actions(clients, scores, catalogue=CAT, settings=patch).set_index("client_id")
+    # G makes a loss of 10,000 a year
+    assert fr.loc["G", "reasons"].endswith(" ; perd -10\u202f000 par an")
+    assert en.loc["G", "reasons"].endswith("; losing -10,000 a year")
 
 
 # -- the matrix ------------------------------------------------------------------------

@@ -39,6 +39,18 @@ def test_validate_text_lists_problems_and_exits_0(register, capsys):
     assert "rows 2 and 4" in out
 
 
+def test_validate_in_french(register, capsys):
+    assert main(["validate", str(register), "--lang", "fr"]) == 0
+    out = capsys.readouterr().out
+    assert "3 lignes lues, 2 chargées, 1 rejetées" in out
+    assert "niveau inconnu 'modrate' pour Rentabilité ; attendu l'un de : Faible, Modérée, Élevée" in out
+    assert "(vouliez-vous dire 'Modérée' ?)" in out
+    assert "aux lignes 2 et 4 ; la première est conservée" in out
+    assert main(["validate", str(register), "--lang", "fr", "--format", "json"]) == 0
+    problems = json.loads(capsys.readouterr().out)["files"][0]["problems"]
+    assert {p["severity"] for p in problems} <= {"erreur", "avertissement"}
+
+
 def test_validate_json(register, capsys):
     assert main(["validate", str(register), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

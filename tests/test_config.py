@@ -203,7 +203,7 @@ def test_defaults_come_from_criteria_yaml_only():
     same(profiles.settings(), shipped["profiles"])
     rules = action_settings()
     assert rules["threshold"] == (50.0, 50.0) and rules["priority_order"] == shipped["actions"]["priority_order"]
-    assert rules["levers"]["raise_prices"]["label_fr"] == shipped["actions"]["levers"]["raise_prices"]["label_fr"]
+    assert rules["levers"]["raise_prices"]["label"] == shipped["actions"]["levers"]["raise_prices"]["label"]
     for name in ("SCORING_DEFAULTS", "CONCENTRATION_DEFAULTS", "RETENTION_DEFAULTS", "DEFAULTS", "ACTION_DEFAULTS"):
         for module in (scoring, concentration, retention, financials, profiles):
             assert not hasattr(module, name), (module.__name__, name)

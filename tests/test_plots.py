@@ -26,6 +26,7 @@ from portfolio_analysis.plots import profiles as profile_plots  # noqa: E402
 from portfolio_analysis.plots import scoring as scoring_plots  # noqa: E402
 from portfolio_analysis.plots import validation as validation_plots  # noqa: E402
 from portfolio_analysis.plots.concentration import plot_lorenz, plot_whale_curve  # noqa: E402
+from portfolio_analysis.plots.matrix import plot_portfolio_matrix  # noqa: E402
 from portfolio_analysis.plots.segments import (  # noqa: E402
     plot_dendrogram,
     plot_segment_map,
@@ -214,7 +215,7 @@ def test_rank_intervals_from_the_ranks_table():
     assert plot_rank_intervals(ranks, n_draws=50, score="total_score", ax=ax) is ax
     # best first, b without a name shown by its id, d (not ranked) left out
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "Alpha", "Gamma"]
-    assert ax.get_title() == "Rank under 50 weight draws (total_score)"
+    assert ax.get_title() == "Rank under 50 weight draws (total score)"
     median = next(line for line in ax.get_lines() if line.get_label() == "median rank")
     assert list(median.get_xdata()) == [1, 2, 3]
     intervals = ax.collections[0].get_segments()
@@ -292,3 +293,77 @@ def test_score_plots_draw_their_tables():
     scores = pd.DataFrame({"relationship_score": [20.0, 80.0], "value_score": [60.0, 40.0]})
     ax = scoring_plots.plot_score_map(scores)
     assert ax.collections[0].get_offsets().tolist() == [[20.0, 60.0], [80.0, 40.0]]
+
+
+# -- in French ------------------------------------------------------------------------------------
+def _tick_texts(axis) -> list[str]:
+    axis.figure.canvas.draw()
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_a_figure_drawn_in_french_has_french_texts_and_decimal_commas():
+    ax = plot_lorenz(LORENZ, gini=0.375, lang="fr")
+    assert ax.get_title(loc="left") == "Concentration de la facturation"
+    assert ax.get_xlabel() == "clients, du plus grand au plus petit (% cumulé)"
+    assert ax.get_ylabel() == "facturation (% cumulé du total)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["facturation (Gini 0,38)", "facturation égale"]
+    assert [t.get_text() for t in ax.texts] == ["A jusqu'à 80 %", "B jusqu'à 95 %"]
+    # the same figure in English is untouched
+    en = plot_lorenz(LORENZ, gini=0.375)
+    assert en.get_title(loc="left") == "Concentration of billing" and en.get_xlabel().startswith("clients, largest")
+
+
+def test_french_axes_write_numbers_with_a_decimal_comma():
+    scores = pd.DataFrame({"relationship_score": [0.2, 0.8], "value_score": [0.6, 0.4]})
+    ax = scoring_plots.plot_score_map(scores, lang="fr")
+    ax.set_xlim(0, 1)  # ticks 0.0, 0.2, ... with one decimal
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("score de relation", "score de valeur")
+    assert ax.get_title(loc="left") == "Scores de valeur et de relation"
+    assert _tick_texts(ax.xaxis)[:3] == ["0,0", "0,2", "0,4"]
+    en = scoring_plots.plot_score_map(scores)
+    en.set_xlim(0, 1)
+    assert _tick_texts(en.xaxis)[:3] == ["0.0", "0.2", "0.4"]
+
+
+def test_whale_curve_and_rank_intervals_in_french():
+    table = pd.DataFrame({"client_id": list("abc"), "profit": [60.0, 50.0, -10.0],
+                          "cum_clients_pct": [100 / 3, 200 / 3, 100.0], "cum_profit_pct": [60.0, 110.0, 100.0]})
+    ax = plot_whale_curve(table, lang="fr")
+    assert ax.get_title(loc="left") == "Courbe de la baleine"
+    assert "pic : 110 % du bénéfice\navec 67 % des clients" in [t.get_text() for t in ax.texts]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "bénéfice cumulé", "100 % du bénéfice", "clients déficitaires (1)"]
+    ranks = pd.DataFrame({"client_id": ["a"], "base_rank": [1], "median_rank": [1.0], "rank_p05": [1.0],
+                          "rank_p95": [2.0]})
+    ax = plot_rank_intervals(ranks, n_draws=1000, score="value_score", lang="fr")
+    assert ax.get_title() == "Rang sur 1\u202f000 tirages des pondérations (score de valeur)"
+    assert ax.get_xlabel() == "rang (1 = le meilleur)"
+
+
+def test_validation_and_profile_plots_in_french():
+    problems = pd.DataFrame({"column": ["billing", None], "severity": ["error", "warning"]})
+    ax = validation_plots.plot_problems(problems, lang="fr")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["erreur", "avertissement"]
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["(fichier)", "billing"]
+    assert ax.get_title(loc="left") == "Problèmes relevés, par colonne"
+    owners = pd.DataFrame({"owner": ["Ann", "Bob"], "billing_share_pct": [70.0, 30.0], "accounts": [4, 1],
+                           "key_person_risk": [True, False]})
+    ax = profile_plots.plot_owner_spread(owners, lang="fr")
+    assert [t.get_text() for t in ax.texts] == ["70 % · 4 comptes", "30 % · 1 compte"]
+    assert ax.get_xlabel() == "part de la facturation (%)"
+
+
+def test_portfolio_matrix_in_french_names_quadrants_and_actions():
+    data = pd.DataFrame({"client_id": ["a", "b"], "value_score": [80.0, 20.0], "relationship_score": [70.0, 30.0],
+                         "action": ["develop", "end"], "billing": [10.0, 5.0]})
+    quadrants = {"core": {"value": "high", "relationship": "strong", "label": "core partners", "action": "develop"},
+                 "mine": {"value": "high", "relationship": "weak", "label": {"en": "ours", "fr": "les nôtres"},
+                          "action": "maintain"},
+                 "odd": {"value": "low", "relationship": "strong", "label": "a label of our own", "action": "fix"},
+                 "gone": {"value": "low", "relationship": "weak", "label": "reconsider", "action": "end"}}
+    ax = plot_portfolio_matrix(data, quadrants=quadrants, lang="fr")
+    assert [t.get_text() for t in ax.texts] == [
+        "partenaires essentiels\n→ développer", "les nôtres\n→ maintenir", "a label of our own\n→ redresser",
+        "à reconsidérer\n→ mettre fin"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["développer (1)", "mettre fin (1)"]
+    assert ax.get_title(loc="left") == "Matrice du portefeuille (surface des bulles : facturation)"

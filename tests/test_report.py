@@ -110,6 +110,13 @@ def test_a_french_semicolon_register(tmp_path):
     assert s["n_clients"] == 60 and s["rows_rejected"] == 0 and s["n_errors"] == 0
     wb = openpyxl.load_workbook(out / "relationship_plan.xlsx")
     assert wb.sheetnames[:3] == ["Synthèse", "Tous les clients", "Développer"]
+    summary = {row[0]: row[1] for row in wb["Synthèse"].iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in wb["Synthèse"][1]] == ["indicateur", "valeur"]
+    assert summary["Entreprise"] == "Société X" and summary["Clients"] == "60"
+    assert summary["Lignes lues / chargées / rejetées"] == "60 / 60 / 0"
+    assert summary["Bénéfice estimé"] in ("oui", "non")
+    gini = summary["Gini de la facturation"]  # a decimal comma, two decimals (Babel's French)
+    assert gini[0] == "0" and gini[1] == "," and len(gini) == 4
     ws = wb["Tous les clients"]
     assert [c.value for c in ws[3]][:4] == ["priorité", "identifiant client", "client", "action"]
     names = {c.value: c for c in ws["C"] if isinstance(c.value, str)}

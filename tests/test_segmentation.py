@@ -452,6 +452,35 @@ def test_client_differences_by_hand(small):
     assert "Profitability" not in diff.set_index("client_id").loc["F", "differences"]
 
 
+def test_names_and_differences_in_french(small):
+    c, labels = small
+    p = segment_profiles(c, labels, catalogue=CAT, criteria=["relationship_type", "profitability", "business_type"],
+                         lang="fr")
+    names = name_segments(p, catalogue=CAT, lang="fr")
+    # the same traits as in English, in the catalogue's French labels: "Élevée" rentabilité, "Partenariat"
+    assert names[1] == "Rentabilité élevée, partenariat"
+    assert names[2] == "Rentabilité faible, en danger"
+    assert p.loc[1, "business_type_label"] == "Investisseur"
+    medoids = pd.Series(["A", "D"], index=pd.Index([1, 2], name="segment"))
+    diff = client_differences(c, labels, medoids, catalogue=CAT,
+                              criteria=["relationship_type", "profitability", "business_type"], lang="fr")
+    assert diff.set_index("client_id").loc["C", "differences"] == (
+        "Type de relation : récurrent (médoïde : partenariat) ; Activité du client : entrepreneur "
+        "(médoïde : investisseur)"
+    )
+
+
+def test_a_group_without_a_distinctive_trait_and_a_level_none():
+    profiles = pd.DataFrame({"rnd_collaboration": ["none", "ongoing"], "rnd_collaboration_label": ["None", "Ongoing"],
+                             "rnd_collaboration_pct": [80.0, 40.0], "rnd_collaboration_portfolio_pct": [60.0, 40.0]},
+                            index=pd.Index([1, 2], name="segment"))
+    profiles.attrs["criteria"] = ["rnd_collaboration"]
+    assert name_segments(profiles, catalogue=CAT).tolist() == ["No R&D collaboration", "Mixed group 2"]
+    fr = profiles.assign(rnd_collaboration_label=["Aucune", "En cours"])
+    fr.attrs = profiles.attrs
+    assert name_segments(fr, catalogue=CAT, lang="fr").tolist() == ["Sans collaboration en R&D", "Groupe mixte 2"]
+
+
 def test_nearest_peers_by_hand():
     c = frame(relationship_type=["partnership", "recurring", "partnership", "at_risk"])
     peers = nearest_peers(c, k=2, catalogue=CAT, criteria=["relationship_type"])

@@ -23,7 +23,8 @@ def test_counts_and_order():
     assert (r.n_errors, r.n_warnings) == (1, 1)
     probs = r.problems
     assert probs["row"].tolist() == [3, 5]  # sorted by row
-    assert list(probs.columns) == ["severity", "file", "row", "column", "value", "message", "suggestion"]
+    assert list(probs.columns) == ["severity", "file", "row", "column", "value", "message", "suggestion", "template",
+                                   "params"]
     assert r.files["clients.csv"].adds_up
 
 

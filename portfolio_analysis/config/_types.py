@@ -7,6 +7,7 @@ pydantic error whose message is written here, e.g. ``-5 is not a number >= 0``.
 
 import difflib
 import math
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
@@ -57,6 +58,23 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _phrase(value: Any) -> Any:
+    from portfolio_analysis.i18n.language import LANGS
+
+    if value is None or isinstance(value, str):
+        return value
+    if not isinstance(value, Mapping):
+        fail(f"{value!r} is not a text, nor a text per language {{en: ..., fr: ...}}")
+    if not value:
+        fail("an empty mapping: give a text, or a text per language {en: ..., fr: ...}")
+    for lang, text in value.items():
+        if lang not in LANGS:
+            fail(f"{lang!r} is not a language of the report{hint(lang, LANGS)}; expected {{en: ..., fr: ...}}")
+        if not isinstance(text, str) or not text.strip():
+            fail(f"{text!r} ({lang}) is not a text")
+    return dict(value)
+
+
 def _flag(value: Any) -> Any:
     if value is not None and not isinstance(value, bool):
         fail(f"{value!r} is not true or false")
@@ -66,6 +84,9 @@ def _flag(value: Any) -> Any:
 #: A text (``None`` passes: give the field ``| None`` semantics with a ``= None`` default).
 Text = Annotated[Any, BeforeValidator(_text)]
 Flag = Annotated[Any, BeforeValidator(_flag)]
+#: A text a reader sees: a plain text (the catalogue's translation where it has one, else shown as
+#: written in every language), or a text per language ``{en: ..., fr: ...}``.
+Phrase = Annotated[Any, BeforeValidator(_phrase)]
 
 
 def Number(low=None, high=None, *, open_low=False, open_high=False, optional=False, what="a number"):  # noqa: N802

@@ -17,13 +17,12 @@ A condition is a mapping:
   ``conditions`` (``strategic`` is reserved: any of ``strategic_keep.reasons``).
 """
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, field_validator
 
-from portfolio_analysis.config._types import Strict, Text, Whole, fail, hint
+from portfolio_analysis.config._types import Phrase, Strict, Text, Whole, fail, hint
 
 #: The four actions, from the most to the least invested in.
 ACTIONS = ("develop", "maintain", "fix", "end")
@@ -33,10 +32,6 @@ NUMERIC_OPS = ("below", "at_most", "above", "at_least")
 LEVEL_OPS = ("in", "not_in")
 MULTI_OPS = ("contains", "excludes")
 OPS = (*LEVEL_OPS, *MULTI_OPS, *NUMERIC_OPS, "is", "missing")
-
-#: The texts of the block that have a French twin (``label`` -> ``label_fr``, ...).
-FR_KEYS = {"label": "label_fr", "because": "because_fr", "reason": "reason_fr"}
-
 
 def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
@@ -70,8 +65,7 @@ def _threshold(value: Any) -> Any:
 class Quadrant(Strict):
     value: Literal["high", "low"]
     relationship: Literal["strong", "weak"]
-    label: Text = None
-    label_fr: Text = None
+    label: Phrase = None
     action: Action
 
 
@@ -80,13 +74,11 @@ class Guard(Strict):
     when: Any
     unless: Any = None
     change: dict[Action, Action]
-    reason: Text = None
-    reason_fr: Text = None
+    reason: Phrase = None
 
 
 class StrategicReason(Strict):
-    label: Text
-    label_fr: Text = None
+    label: Phrase
     when: Any
 
 
@@ -100,10 +92,8 @@ class StrategicKeep(Replacement):
 
 
 class Lever(Strict):
-    label: Text = None
-    label_fr: Text = None
-    because: Text = None
-    because_fr: Text = None
+    label: Phrase = None
+    because: Phrase = None
     when: Any
 
 
@@ -269,20 +259,3 @@ def check_conditions(block: Any, levels_of: LevelsOf, where: str = "settings.act
             out += check_condition(lv["when"], f"{where}.levers.{key}.when", names, levels_of)
     return out
 
-
-def drop_stale_french(block: Any) -> Any:
-    """``block`` where a quadrant or lever given a new ``label`` (``because``) without its
-    ``label_fr`` (``because_fr``) gets ``label_fr: null``: the old French translated the old text."""
-    if not isinstance(block, Mapping):
-        return block
-    out = copy.deepcopy(dict(block))
-    for section in ("quadrants", "levers"):
-        entries = out.get(section)
-        if not isinstance(entries, Mapping):
-            continue
-        out[section] = {
-            key: ({**entry, **{fr: None for en, fr in FR_KEYS.items() if en in entry and fr not in entry}}
-                  if isinstance(entry, Mapping) else entry)
-            for key, entry in entries.items()
-        }
-    return out

@@ -27,7 +27,6 @@ from typing import Any
 
 import yaml
 
-from portfolio_analysis.config.action_rules import drop_stale_french
 from portfolio_analysis.config.model import AXES, KINDS, ConfigError, ConfigModel, Problem, validate_config
 
 __all__ = [
@@ -358,9 +357,6 @@ def _checked_layer(base: Mapping, layer: Mapping, problems: list[Problem]) -> di
             else:
                 problems.append(Problem(f"weights.{key}", f"unknown criterion{_hint(key, criteria)}"))
         out = deep_merge(out, {"criteria": patch})
-    settings = out.get("settings")
-    if isinstance(settings, Mapping) and isinstance(settings.get("actions"), Mapping):
-        out["settings"] = {**settings, "actions": drop_stale_french(settings["actions"])}
     return out
 
 

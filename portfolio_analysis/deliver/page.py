@@ -124,15 +124,16 @@ class Page:
         return Markdown(text)
 
     def figure(self, fig, name: str) -> None:
-        """Show ``fig`` and write it into the deliverable (``figures/<name>.png``), drawn once for both."""
+        """Show ``fig`` and write it into the deliverable (``figures/<name>.png``), drawn once for both.
+
+        The figure is shown as drawn: the plot functions write its texts in the page's
+        language (pass them ``lang=page.lang``).
+        """
         import io
 
         import matplotlib.pyplot as plt
         from IPython.display import Image, display
 
-        from portfolio_analysis.i18n import translate_figure
-
-        translate_figure(fig, self.lang)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
         plt.close(fig)

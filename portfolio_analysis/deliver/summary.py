@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from portfolio_analysis.deliver.workbook import write_workbook
+from portfolio_analysis.i18n.language import N_, check_lang, language
+from portfolio_analysis.load.validation import READER_COLUMNS, problems_in
 from portfolio_analysis.pipeline import Analysis, _plain
 
 ACTIONS = ("develop", "maintain", "fix", "end")
@@ -77,27 +79,30 @@ def write_summary_json(figures: dict, out_dir) -> Path | None:
     return path
 
 
-_SHEETS = {
-    "en": {"summary": "Summary", "all": "All clients", "develop": "Develop", "maintain": "Maintain", "fix": "Fix",
-           "end": "End", "segments": "Segments", "whale": "Whale curve", "problems": "Validation problems"},
-    "fr": {"summary": "Synthèse", "all": "Tous les clients", "develop": "Développer", "maintain": "Maintenir",
-           "fix": "Redresser", "end": "Mettre fin", "segments": "Segments", "whale": "Courbe de la baleine",
-           "problems": "Problèmes de validation"},
+#: The workbook's sheets.
+SHEETS = {"summary": N_("Summary"), "all": N_("All clients"), "develop": N_("Develop"), "maintain": N_("Maintain"),
+          "fix": N_("Fix"), "end": N_("End"), "segments": N_("Segments"), "whale": N_("Whale curve"),
+          "problems": N_("Validation problems")}
+
+#: The headers of the plan's columns in a language other than English (English keeps the
+#: machine-readable keys of tables/*.csv).
+HEADERS = {
+    "priority": N_("priority"), "client_id": N_("client ID"), "name": N_("client"), "action": N_("action"),
+    "segment": N_("segment"), "owner": N_("owner"), "value_score": N_("value score"),
+    "relationship_score": N_("relationship score"), "total_score": N_("total score"), "coverage": N_("coverage"),
+    "value_at_stake": N_("value at stake"), "reasons": N_("reasons"), "levers": N_("levers"),
+    "quadrant_label": N_("quadrant"), "strategic_keep": N_("kept for a strategic reason"),
+    "insufficient_data": N_("insufficient data"), "profit_is_estimated": N_("profit estimated"),
+    "n_clients": N_("clients"), "billing_share_pct": N_("share of billing (%)"),
+    "profit_share_pct": N_("share of profit (%)"), "rank": N_("rank"), "profit": N_("profit"),
+    "cum_profit_pct": N_("cumulative profit (%)"), "cum_clients_pct": N_("cumulative clients (%)"),
+    "severity": N_("severity"), "file": N_("file"), "row": N_("row"), "column": N_("column"), "value": N_("value"),
+    "message": N_("message"), "suggestion": N_("suggestion"), "figure": N_("figure"),
 }
 
-# French headers of the plan's columns (English keeps the machine-readable keys of tables/*.csv)
-_HEADERS_FR = {
-    "priority": "priorité", "client_id": "identifiant client", "name": "client", "action": "action",
-    "segment": "segment", "owner": "responsable", "value_score": "score de valeur",
-    "relationship_score": "score de relation", "total_score": "score total", "coverage": "couverture",
-    "value_at_stake": "valeur en jeu", "reasons": "raisons", "levers": "leviers", "quadrant_label": "quadrant",
-    "strategic_keep": "conservé pour raison stratégique", "insufficient_data": "données insuffisantes",
-    "profit_is_estimated": "bénéfice estimé", "n_clients": "clients", "billing_share_pct": "part de la facturation (%)",
-    "profit_share_pct": "part du bénéfice (%)", "rank": "rang", "profit": "bénéfice",
-    "cum_profit_pct": "bénéfice cumulé (%)", "cum_clients_pct": "clients cumulés (%)", "severity": "gravité",
-    "file": "fichier", "row": "ligne", "column": "colonne", "value": "valeur", "message": "message",
-    "suggestion": "suggestion", "figure": "indicateur",
-}
+#: The summary sheet's figures for each action.
+CLIENTS_TO = {"develop": N_("Clients to develop"), "maintain": N_("Clients to maintain"),
+              "fix": N_("Clients to fix"), "end": N_("Clients to end")}
 
 
 def plan_table(analysis: Analysis) -> pd.DataFrame:
@@ -114,39 +119,35 @@ def plan_table(analysis: Analysis) -> pd.DataFrame:
 def write_relationship_plan(analysis: Analysis, path, *, company: str = "the company", lang: str = "en") -> Path:
     """Write the Excel relationship plan: summary, all clients, one sheet per action, segments,
     whale curve and validation problems, in English or French (``lang``)."""
-    from portfolio_analysis.i18n import action_name, check_lang
+    from portfolio_analysis.i18n import action_name
 
-    check_lang(lang)
+    L = language(check_lang(lang))
+    _ = L.gettext
     figures = headline(analysis)
     plan = plan_table(analysis)
-    names = _SHEETS[lang]
+    names = {key: _(name) for key, name in SHEETS.items()}
     summary_rows = [
-        ("Company", company),
-        ("Clients", figures["n_clients"]),
-        ("Rows read / loaded / rejected", f"{figures['rows_read']:,} / {figures['rows_loaded']:,} / "
-                                          f"{figures['rows_rejected']:,}"),
-        ("Billing, last 12 months", figures["total_billing"]),
-        ("Profit", figures["total_profit"]),
-        ("Profit is estimated", "yes" if figures["profit_is_estimated"] else "no"),
-        ("Whale curve peak (% of profit)", figures["whale_peak_pct"]),
-        ("Clients at the peak (%)", figures["clients_at_peak_pct"]),
-        ("Loss-making clients", figures["loss_making_clients"]),
-        ("Gini of billing", figures["gini_billing"]),
-        ("HHI of billing (0-10,000)", figures["hhi_billing"]),
-        ("Clients at or over 10 % of billing", ", ".join(figures["clients_at_or_over_10pct"]) or "none"),
-        ("Segments", figures["n_segments"]),
-        *[(f"Clients to {a}", figures["actions"][a]) for a in ACTIONS],
-        ("Annual retention (implied)", figures["annual_retention"]),
-        ("Portfolio lifetime value", figures["portfolio_value"]),
+        (_("Company"), company),
+        (_("Clients"), figures["n_clients"]),
+        (_("Rows read / loaded / rejected"), " / ".join(L.num(figures[k]) for k in
+                                                        ("rows_read", "rows_loaded", "rows_rejected"))),
+        (_("Billing, last 12 months"), figures["total_billing"]),
+        (_("Profit"), figures["total_profit"]),
+        (_("Profit is estimated"), _("yes") if figures["profit_is_estimated"] else _("no")),
+        (_("Whale curve peak (% of profit)"), figures["whale_peak_pct"]),
+        (_("Clients at the peak (%)"), figures["clients_at_peak_pct"]),
+        (_("Loss-making clients"), figures["loss_making_clients"]),
+        (_("Gini of billing"), figures["gini_billing"]),
+        (_("HHI of billing (0-10,000)"), figures["hhi_billing"]),
+        (_("Clients at or over 10 % of billing"), ", ".join(figures["clients_at_or_over_10pct"]) or _("none")),
+        (_("Segments"), figures["n_segments"]),
+        *[(_(CLIENTS_TO[a]), figures["actions"][a]) for a in ACTIONS],
+        (_("Annual retention (implied)"), figures["annual_retention"]),
+        (_("Portfolio lifetime value"), figures["portfolio_value"]),
     ]
-    if lang == "fr":
-        summary_rows = [(_SUMMARY_FR.get(label, label), value) for label, value in summary_rows]
     summary = pd.DataFrame(summary_rows, columns=["figure", "value"]).astype({"value": "object"})
-    summary["value"] = [f"{v:,.2f}" if isinstance(v, float) else v for v in summary["value"]]
-    if lang == "fr":
-        summary["value"] = [v.replace(",", "\u202f").replace(".", ",") if isinstance(v, str) and v[:1].isdigit()
-                            else v for v in summary["value"]]
-        plan = plan.assign(action=plan["action"].map(lambda a: action_name(a, lang)))
+    summary["value"] = [L.num(v, 2) if isinstance(v, float) else v for v in summary["value"]]
+    plan = plan.assign(action=plan["action"].map(lambda a: action_name(a, lang)))
     sheets = {names["summary"]: summary, names["all"]: plan}
     for action in ACTIONS:
         sheets[names[action]] = plan[plan["action"] == action_name(action, lang)]
@@ -157,28 +158,13 @@ def write_relationship_plan(analysis: Analysis, path, *, company: str = "the com
     if len(analysis.whale_curve):
         curve = analysis.whale_curve
         sheets[names["whale"]] = curve[["rank", "client_id", "profit", "cum_profit_pct", "cum_clients_pct"]]
-    problems = analysis.validation_problems
+    problems = problems_in(analysis.validation_problems, lang)[READER_COLUMNS]  # the messages in the language
     sheets[names["problems"]] = problems.assign(row=problems["row"].astype("float64"))
     notes = {}
     if figures["profit_is_estimated"]:
-        notes[names["whale"]] = (
-            "Le bénéfice est estimé pour certains clients à partir de la facturation et d'une marge par niveau."
-            if lang == "fr" else
-            "Profit is estimated for some clients from billing and a margin per profitability level.")
-    notes[names["all"]] = (
-        f"Plan de relation pour {company} : une ligne par client, par priorité (1 = d'abord)." if lang == "fr" else
-        f"Relationship plan for {company}: one row per client, by priority (1 = first).")
-    return write_workbook(path, sheets, notes=notes, headers=_HEADERS_FR if lang == "fr" else None)
-
-
-_SUMMARY_FR = {
-    "Company": "Entreprise", "Clients": "Clients", "Rows read / loaded / rejected": "Lignes lues / chargées / rejetées",
-    "Billing, last 12 months": "Facturation, 12 derniers mois", "Profit": "Bénéfice",
-    "Profit is estimated": "Bénéfice estimé", "Whale curve peak (% of profit)": "Pic de la courbe de la baleine (% du bénéfice)",
-    "Clients at the peak (%)": "Clients au pic (%)", "Loss-making clients": "Clients déficitaires",
-    "Gini of billing": "Gini de la facturation", "HHI of billing (0-10,000)": "HHI de la facturation (0-10 000)",
-    "Clients at or over 10 % of billing": "Clients à 10 % de la facturation ou plus", "Segments": "Segments",
-    "Clients to develop": "Clients à développer", "Clients to maintain": "Clients à maintenir",
-    "Clients to fix": "Clients à redresser", "Clients to end": "Relations à arrêter",
-    "Annual retention (implied)": "Fidélisation annuelle (implicite)", "Portfolio lifetime value": "Valeur vie du portefeuille",
-}
+        notes[names["whale"]] = _("Profit is estimated for some clients from billing and a margin per profitability "
+                                  "level.")
+    notes[names["all"]] = _("Relationship plan for {company}: one row per client, by priority (1 = first).").format(
+        company=company)
+    headers = None if lang == "en" else {key: _(header) for key, header in HEADERS.items()}
+    return write_workbook(path, sheets, notes=notes, headers=headers)

@@ -2,7 +2,9 @@
 
 :func:`extract` finds the phrases marked for translation (``_("…")``, ``gettext``,
 ``N_`` and ``plural(one, many, n)``) in the package and in the notebooks' ``.py``
-sources; :func:`update` merges them into the French ``.po`` (a new phrase arrives
+sources, and the texts of the shipped configuration (``criteria.yaml``: the quadrants',
+levers' and strategic reasons' labels, the levers' why and the guards' reasons, where
+they are plain texts); :func:`update` merges them into the French ``.po`` (a new phrase arrives
 untranslated, a phrase no longer used goes); :func:`missing` lists the phrases without
 French, which the tests refuse. ``python -m portfolio_analysis.i18n.catalogue update``
 runs the merge after a phrase was added or changed; then write its French in the
@@ -17,10 +19,15 @@ from pathlib import Path
 
 from portfolio_analysis.i18n.language import DOMAIN, po_path
 
-KEYWORDS = {"_": None, "gettext": None, "N_": None, "plural": (1, 2), "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "plural": (1, 2), "ngettext": (1, 2),
+            "pgettext": ((1, "c"), 2), "NC_": ((1, "c"), 2)}
 PACKAGE = Path(__file__).resolve().parents[1]
 NOTEBOOKS = PACKAGE.parent / "notebooks"
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+CONFIG = PACKAGE / "config" / "criteria.yaml"
+#: The texts of ``settings.actions`` a reader sees: (section, key of the text).
+CONFIG_TEXTS = (("quadrants", "label"), ("guards", "reason"), ("strategic_keep.reasons", "label"),
+                ("levers", "label"), ("levers", "because"))
 
 
 def sources() -> list[Path]:
@@ -31,8 +38,41 @@ def sources() -> list[Path]:
     return files
 
 
+def config_phrases(path: Path = CONFIG) -> list[tuple[str, int]]:
+    """``(text, line)`` of each plain text of ``settings.actions`` a reader sees (see :data:`CONFIG_TEXTS`).
+
+    A text given as ``{en: ..., fr: ...}`` carries its own French and is not listed.
+    """
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        root = yaml.compose(fh)
+
+    def child(node, key):
+        if isinstance(node, yaml.MappingNode):
+            return next((v for k, v in node.value if k.value == key), None)
+        return None
+
+    def entries(node):
+        if isinstance(node, yaml.MappingNode):
+            return [v for _, v in node.value]
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    actions = child(child(root, "settings"), "actions")
+    out = []
+    for section, key in CONFIG_TEXTS:
+        node = actions
+        for part in section.split("."):
+            node = child(node, part)
+        for entry in entries(node):
+            text = child(entry, key)
+            if isinstance(text, yaml.ScalarNode) and text.tag.endswith(":str") and text.value:
+                out.append((text.value, text.start_mark.line + 1))
+    return out
+
+
 def extract():
-    """A catalogue (Babel ``Catalog``) of every phrase marked in :func:`sources`."""
+    """A catalogue (Babel ``Catalog``) of every phrase marked in :func:`sources` and of :func:`config_phrases`."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_file
 
@@ -42,6 +82,10 @@ def extract():
             where = str(path.relative_to(PACKAGE.parent)) if path.is_relative_to(PACKAGE.parent) else str(path)
             template.add(message, None, [(where, lineno)], auto_comments=comments, context=context,
                          flags=("python-brace-format",) if _PLACEHOLDER.search(_first(message)) else ())
+    where = str(CONFIG.relative_to(PACKAGE.parent))
+    for message, lineno in config_phrases():
+        template.add(message, None, [(where, lineno)],
+                     flags=("python-brace-format",) if _PLACEHOLDER.search(message) else ())
     return template
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from portfolio_analysis.i18n.language import N_
 from portfolio_analysis.load.cells import squash
-from portfolio_analysis.load.tabular import _find_column, _list_words, _open, _stop_on_missing_columns, _text
+from portfolio_analysis.load.tabular import NO_COLUMN, _find_column, _open, _stop_on_missing_columns, _text
 from portfolio_analysis.load.validation import ValidationReport
 
 __all__ = ["load_contacts", "contacts_from_register", "CONTACT_COLUMNS"]
@@ -153,8 +154,9 @@ def load_contacts(
                     None,
                     field,
                     str(col),
-                    f"mapping {field}={col}: no column {col!r} in this file; "
-                    "looking for it among the headers instead",
+                    N_("mapping {field}={col}: no column {name} in this file; looking for it among the headers "
+                       "instead"),
+                    params={"field": str(field), "col": str(col), "name": repr(col)},
                 )
             else:
                 assigned[field] = pos
@@ -171,8 +173,8 @@ def load_contacts(
                 None,
                 header,
                 None,
-                f"column {header!r} is also {key}, already read from column "
-                f"{headers[assigned[key]]!r}; kept as an extra column",
+                N_("column {header} is also {label}, already read from column {first}; kept as an extra column"),
+                params={"header": repr(header), "label": key, "first": repr(headers[assigned[key]])},
             )
             extras.append(pos)
         else:
@@ -183,13 +185,15 @@ def load_contacts(
     stats.rows_blank = n_blank
     missing = [k for k in ("client_id", "side", "name") if k not in assigned]
     if missing:
-        found = ", ".join(repr(h) for h in headers) or "none"
-        message = (
-            f"missing required column{'s' if len(missing) > 1 else ''} {_list_words(missing)} in the "
-            f"contacts table; the columns found are: {found}. Expected client id, side (ours or "
-            "client), name and optionally role, in English or French"
-        )
-        _stop_on_missing_columns(problems, report, stats, missing, message, n_rows=len(cells) - n_blank)
+        if len(missing) > 1:
+            message = N_("missing required columns {names} in the contacts table; the columns found are: {found}. "
+                         "Expected client id, side (ours or client), name and optionally role, in English or French")
+        else:
+            message = N_("missing required column {names} in the contacts table; the columns found are: {found}. "
+                         "Expected client id, side (ours or client), name and optionally role, in English or French")
+        params = {"names": {"and": missing}, "found": ", ".join(repr(h) for h in headers) or NO_COLUMN}
+        _stop_on_missing_columns(problems, report, stats, missing, message, n_rows=len(cells) - n_blank,
+                                 params=params)
 
     live = ~blank_row
     cells = cells[live]
@@ -202,7 +206,7 @@ def load_contacts(
         rows[reject],
         headers[assigned["client_id"]],
         ids[reject].fillna(""),
-        "empty client id; the contact cannot be attached to a client and is not loaded",
+        N_("empty client id; the contact cannot be attached to a client and is not loaded"),
     )
     if clients is not None:
         known = set(clients["client_id"].dropna().astype(str))
@@ -212,7 +216,7 @@ def load_contacts(
             rows[stranger],
             headers[assigned["client_id"]],
             ids[stranger],
-            "client id not in the client register; the contact is not loaded",
+            N_("client id not in the client register; the contact is not loaded"),
         )
         reject |= stranger
 
@@ -225,7 +229,7 @@ def load_contacts(
         rows[bad_side],
         headers[assigned["side"]],
         side_text[bad_side].fillna(""),
-        "unknown side; expected ours (our people) or client (the client's people); the contact is not loaded",
+        N_("unknown side; expected ours (our people) or client (the client's people); the contact is not loaded"),
     )
     reject |= bad_side
 
@@ -236,7 +240,7 @@ def load_contacts(
         rows[no_name],
         headers[assigned["name"]],
         raw_name[no_name].fillna(""),
-        "empty name; the contact is not loaded",
+        N_("empty name; the contact is not loaded"),
     )
     reject |= no_name
 

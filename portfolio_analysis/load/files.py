@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from portfolio_analysis.i18n.language import N_
 from portfolio_analysis.load.validation import InputError
 
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -26,7 +27,7 @@ class Table:
     file: str
     encoding: str | None = None
     sep: str | None = None
-    problems: list = field(default_factory=list)  # (row, message, value) found while reading
+    problems: list = field(default_factory=list)  # (row, template, params, value) found while reading
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -109,9 +110,9 @@ def _read_csv(path: Path) -> Table:
     for i, rec in enumerate(body):
         if len(rec) > width and any(c.strip() for c in rec[width:]):
             problems.append(
-                (i + 2, f"the row has {len(rec)} cells but the header has {width}; the cells after "
-                        f"column {width} were not read (an unquoted '{sep}' inside a cell?)",
-                 sep.join(rec[width:]))
+                (i + 2, N_("the row has {cells} cells but the header has {width}; the cells after column {width} "
+                           "were not read (an unquoted '{sep}' inside a cell?)"),
+                 {"cells": len(rec), "width": width, "sep": sep}, sep.join(rec[width:]))
             )
     cells = [(rec + [""] * width)[:width] for rec in body]
     data = pd.DataFrame(cells, columns=_unique(header), dtype=object)

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from portfolio_analysis.config.catalogue import load_catalogue
+from portfolio_analysis.i18n.language import N_
 from portfolio_analysis.load.arrow_cells import (
     _Cells,
     _clean_text_values,
@@ -69,7 +70,13 @@ from portfolio_analysis.load.sources import (
     _resolve_columns,
     _Source,
 )
-from portfolio_analysis.load.validation import PROBLEM_COLUMNS, InputError, ValidationReport
+from portfolio_analysis.load.validation import (
+    PROBLEM_COLUMNS,
+    InputError,
+    ValidationReport,
+    encode_params,
+    problem_message,
+)
 
 __all__ = [
     "INVOICE_FIELDS",
@@ -180,8 +187,9 @@ class _Check:
     severity: str
     field: str
     mask: np.ndarray
-    message: str
+    message: str  # the template, a phrase of the catalogue
     values: list | None = None  # the cells at the mask's rows (None: blank cells)
+    params: str | None = None  # the template's parameters (JSON), the same for every line
 
 
 def _load_lines(src: _Source, columns: dict[str, str], formats: list[str], categorical: bool):
@@ -258,7 +266,8 @@ class _Lines:
         checks = [
             _Check("error", "client_id", client_codes < 0, _MESSAGES["client_id"]),
             _Check("error", "date", date_blank, _MESSAGES["date_blank"]),
-            _Check("error", "date", date_bad, _date_message(formats), _bad_text(date_cells, date_bad)),
+            _Check("error", "date", date_bad, _MESSAGES["bad_date"], _bad_text(date_cells, date_bad),
+                   params=encode_params({"formats": ", ".join(formats)})),
         ]
         del date_cells
         amount = None
@@ -268,7 +277,7 @@ class _Lines:
             amount = values if amount is None else amount * values
             blank_line &= blank
             checks += [
-                _Check("error", field, blank, _MESSAGES["blank"].format(field=field.replace("_", " "))),
+                _Check("error", field, blank, _BLANK[field]),
                 _Check("error", field, bad, _MESSAGES["bad_number"], _bad_text(number_cells, bad)),
             ]
             del number_cells
@@ -414,20 +423,17 @@ def _bad_text(cells: _Cells, bad: np.ndarray) -> list:
 
 
 _MESSAGES = {
-    "client_id": "no client id; the line is not loaded",
-    "date_blank": "no date; the line is not loaded",
-    "blank": "no {field}; the line is not loaded",
-    "bad_number": "not a number; the line is not loaded",
-    "bad_cost": "cost is not a number; the line is loaded without a cost",
+    "client_id": N_("no client id; the line is not loaded"),
+    "date_blank": N_("no date; the line is not loaded"),
+    "bad_number": N_("not a number; the line is not loaded"),
+    "bad_cost": N_("cost is not a number; the line is loaded without a cost"),
+    "bad_date": N_("not a date in any of the formats {formats} (or outside 1900-2199); the line is not loaded"),
 }
-
-
-def _date_message(formats: list[str]) -> str:
-    return (
-        "not a date in any of the formats "
-        + ", ".join(formats)
-        + " (or outside 1900-2199); the line is not loaded"
-    )
+_BLANK = {
+    "amount": N_("no amount; the line is not loaded"),
+    "quantity": N_("no quantity; the line is not loaded"),
+    "unit_price": N_("no unit price; the line is not loaded"),
+}
 
 
 def _problem_frame(
@@ -448,8 +454,10 @@ def _problem_frame(
                     "row": pos + offset + 2 if rows is None else rows[pos],
                     "column": columns[check.field],
                     "value": pd.Series(values, dtype=object),
-                    "message": check.message,
+                    "message": problem_message(check.message, check.params),
                     "suggestion": None,
+                    "template": check.message,
+                    "params": check.params,
                 }
             )
         )

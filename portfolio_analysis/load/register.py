@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.i18n.language import LANGS, N_, language
 from portfolio_analysis.load.cells import parse_number
 
 # the contacts were loaded here before: their names stay importable from this module
@@ -35,14 +36,14 @@ from portfolio_analysis.load.contacts import (
     load_contacts,
 )
 from portfolio_analysis.load.tabular import (
+    NO_COLUMN,
     _find_column,
-    _list_words,
     _open,
     _Problems,
     _stop_on_missing_columns,
     _text,
 )
-from portfolio_analysis.load.validation import ValidationReport
+from portfolio_analysis.load.validation import ValidationReport, encode_params
 
 __all__ = ["load_clients", "load_contacts", "contacts_from_register", "CONTACT_COLUMNS"]
 
@@ -55,22 +56,19 @@ _PERCENT_RANGE = {"share_of_wallet_pct": (0.0, 100.0), "margin_pct": (None, 100.
 _PERCENT_TARGET = {"profitability": "margin_pct"}
 # where a bare figure written in a level column belongs
 _FIGURE_COLUMN = {"profitability": "profit"}
-_EXAMPLE = {
-    "amount": "an amount >= 0, e.g. 12 345,67",
-    "signed_amount": "an amount, e.g. -1 250,00",
-    "percent": "a percentage, e.g. 35 %",
+_NOT_A_NUMBER = {
+    "amount": N_("not a number; expected an amount >= 0, e.g. 12 345,67"),
+    "signed_amount": N_("not a number; expected an amount, e.g. -1 250,00"),
+    "percent": N_("not a number; expected a percentage, e.g. 35 %"),
 }
+
 # pandas renames a repeated header "Name" to "Name.1"
 _MANGLED = re.compile(r"^(?P<base>.*)\.(?P<n>\d+)$")
 
 
-def _group_words(values: pd.Series, groups: pd.Series) -> pd.Series:
-    """Per group, its values in order as '5', '5 and 9' or '5, 9 and 12' (vectorised)."""
-    n = values.groupby(groups, sort=False).transform("size").to_numpy()
-    k = values.groupby(groups, sort=False).cumcount().to_numpy()
-    sep = np.where(k < n - 2, ", ", np.where(k == n - 2, " and ", ""))
-    pieces = pd.Series(values.astype(str).to_numpy() + sep, index=values.index, dtype="str")
-    return pieces.groupby(groups, sort=False).sum()
+def _group_rows(values: pd.Series, groups: pd.Series) -> dict:
+    """Per group, its values in order as texts: ``{"C7": ["3", "5", "9"]}``."""
+    return {g: [str(v) for v in vs] for g, vs in values.groupby(groups, sort=False)}
 
 
 # -- headers ------------------------------------------------------------------
@@ -83,13 +81,28 @@ def _known_columns(cat: Catalogue) -> list[str]:
     return cols
 
 
-def _label(cat: Catalogue, key: str) -> str:
+def _label(cat: Catalogue, key: str, lang: str = "en") -> str:
     if key.startswith("billing__"):
-        return f"Billing {key[len('billing__') :].replace('_', ' ')}"
+        category = key[len("billing__") :].replace("_", " ")
+        return language(lang).gettext("Billing {category}").format(category=category)
     try:
-        return cat.label(key)
+        return cat.label(key, lang)
     except KeyError:
         return key
+
+
+def _labels(cat: Catalogue, key: str) -> dict[str, str]:
+    """A column's label in each language (a parameter of a message)."""
+    return {lang: _label(cat, key, lang) for lang in LANGS}
+
+
+def _levels(cat: Catalogue, key: str) -> dict[str, str]:
+    """The levels a column accepts, in each language: the keys in English, the labels in the others."""
+    levels = cat.levels_of(key)
+    out = {"en": ", ".join(lv["key"] for lv in levels)}
+    for lang in LANGS[1:]:
+        out[lang] = ", ".join(cat.level_label(key, lv["key"], lang) for lv in levels)
+    return out
 
 
 def _apply_mapping(headers, mapping, known, problems, label) -> dict[str, int]:
@@ -100,14 +113,15 @@ def _apply_mapping(headers, mapping, known, problems, label) -> dict[str, int]:
             continue
         pos = _find_column(headers, col, set(assigned.values()))
         if pos is None:
-            found = ", ".join(repr(h) for h in headers)
             problems.one(
                 "warning",
                 None,
                 field,
                 str(col),
-                f"mapping {field}={col}: no column {col!r} in this file (columns found: {found}); "
-                f"{label(field)} is looked for among the headers instead",
+                N_("mapping {field}={col}: no column {name} in this file (columns found: {found}); "
+                   "{label} is looked for among the headers instead"),
+                params={"field": str(field), "col": str(col), "name": repr(col),
+                        "found": ", ".join(repr(h) for h in headers), "label": label(field)},
             )
             continue
         assigned[field] = pos
@@ -119,7 +133,7 @@ def _resolve_headers(headers, cat: Catalogue, mapping, problems, skip: set[int])
     known = set(_known_columns(cat))
 
     def label(key):
-        return _label(cat, key)
+        return _labels(cat, key)
 
     assigned = _apply_mapping(headers, mapping, known, problems, label)
     mapped = set(assigned.values())
@@ -139,8 +153,8 @@ def _resolve_headers(headers, cat: Catalogue, mapping, problems, skip: set[int])
                 None,
                 header,
                 None,
-                f"column {header!r} is {label(key)}, which the analysis computes itself; "
-                "kept as an extra column",
+                N_("column {header} is {label}, which the analysis computes itself; kept as an extra column"),
+                params={"header": repr(header), "label": label(key)},
             )
             extras.append(pos)
             continue
@@ -158,8 +172,8 @@ def _resolve_headers(headers, cat: Catalogue, mapping, problems, skip: set[int])
                 None,
                 header,
                 None,
-                f"column {header!r} is also {label(key)}, already read from column "
-                f"{headers[assigned[key]]!r}; kept as an extra column",
+                N_("column {header} is also {label}, already read from column {first}; kept as an extra column"),
+                params={"header": repr(header), "label": label(key), "first": repr(headers[assigned[key]])},
             )
             extras.append(pos)
             continue
@@ -172,9 +186,10 @@ def _resolve_headers(headers, cat: Catalogue, mapping, problems, skip: set[int])
                 None,
                 headers[pos],
                 None,
-                f"unknown column {headers[pos]!r}, kept as an extra column; "
-                f"did you mean {label(guess)!r} ({guess})?",
+                N_("unknown column {header}, kept as an extra column; did you mean {label} ({key})?"),
                 guess,
+                params={"header": repr(headers[pos]), "key": guess,
+                        "label": {lang: repr(text) for lang, text in label(guess).items()}},
             )
     return assigned, extras
 
@@ -195,7 +210,7 @@ class _Cells:
             self.rows[bad],
             header,
             _text(col[bad], strip=False),
-            f"not a number; expected {_EXAMPLE[kind]}",
+            _NOT_A_NUMBER[kind],
         )
         return self.check_range(key, kind, values, col, header)
 
@@ -207,7 +222,7 @@ class _Cells:
                 self.rows[neg],
                 header,
                 _text(col[neg], strip=False),
-                "negative amount; expected >= 0",
+                N_("negative amount; expected >= 0"),
             )
             values = values.mask(neg)
         elif kind == "percent" and key in _PERCENT_RANGE:
@@ -217,13 +232,17 @@ class _Cells:
                 out |= values < low
             if high is not None:
                 out |= values > high
-            span = f"between {low:g} and {high:g}" if low is not None else f"at most {high:g}"
+            if low is not None:
+                message = N_("{label} outside its range; expected a percentage between {low} and {high}")
+            else:
+                message = N_("{label} outside its range; expected a percentage at most {high}")
             self.problems.cells(
                 "error",
                 self.rows[out],
                 header,
                 _text(col[out], strip=False),
-                f"{_label(self.cat, key)} outside its range; expected a percentage {span}",
+                message,
+                params={"label": _labels(self.cat, key), "low": low, "high": high},
             )
             values = values.mask(out)
         return values
@@ -241,18 +260,23 @@ class _Cells:
     def _unknown(self, key, values: pd.Series, header) -> None:
         if not len(values):
             return
-        expected = ", ".join(lv["key"] for lv in self.cat.levels_of(key))
-        label = _label(self.cat, key)
         uniq = values.unique()
-        suggestion = values.map({u: self.cat.suggest(key, u) for u in uniq})
-        message = "unknown level '" + values + f"' for {label}; expected one of: {expected}"
+        suggested = {u: self.cat.suggest(key, u) for u in uniq}
+        params = {"label": _labels(self.cat, key), "levels": _levels(self.cat, key)}
+        # the suggestion in each language: the level's key in English (what tables/*.csv hold), its label in French
+        per_value = {u: encode_params({**params, "suggestion": {lang: lv if lang == "en" else
+                                                                self.cat.level_label(key, lv, lang)
+                                                                for lang in LANGS}} if lv else params)
+                     for u, lv in suggested.items()}
+        suggestion = values.map(suggested)
         self.problems.cells(
             "error",
             self.rows[values.index],
             header,
             values,
-            message.to_numpy(dtype=object),
+            N_("unknown level '{value}' for {label}; expected one of: {levels}"),
             suggestion.astype(object).where(suggestion.notna(), None).to_numpy(),
+            params=[per_value[v] for v in values],
         )
 
     def multi(self, key, text: pd.Series, header) -> pd.Series:
@@ -361,14 +385,16 @@ def load_clients(
     required = [k for k, f in cat.fields.items() if f.get("required")]
     missing = [k for k in required if k not in assigned]
     if missing:
-        found = ", ".join(repr(h) for h in headers) or "none"
-        names = _list_words(f"{k} ({_label(cat, k)})" for k in missing)
-        message = (
-            f"missing required column{'s' if len(missing) > 1 else ''} {names}; "
-            f"the columns found are: {found}. Name the column in the header (English or French "
-            "label, or an alias) or map it, e.g. --map client_id=COLUMN"
-        )
-        _stop_on_missing_columns(problems, report, stats, missing, message, n_rows=len(cells) - n_blank)
+        if len(missing) > 1:
+            message = N_("missing required columns {names}; the columns found are: {found}. Name the column in the "
+                         "header (English or French label, or an alias) or map it, e.g. --map client_id=COLUMN")
+        else:
+            message = N_("missing required column {names}; the columns found are: {found}. Name the column in the "
+                         "header (English or French label, or an alias) or map it, e.g. --map client_id=COLUMN")
+        params = {"names": {"and": [{lang: f"{k} ({_label(cat, k, lang)})" for lang in LANGS} for k in missing]},
+                  "found": ", ".join(repr(h) for h in headers) or NO_COLUMN}
+        _stop_on_missing_columns(problems, report, stats, missing, message, n_rows=len(cells) - n_blank,
+                                 params=params)
 
     for key, crit in cat.criteria.items():
         present = key in assigned or (key == "share_of_wallet" and "share_of_wallet_pct" in assigned)
@@ -378,8 +404,8 @@ def load_clients(
                 None,
                 key,
                 None,
-                f"no {crit.label.get('en', key)} column ({key}): scoring will treat it as missing "
-                "for every client",
+                N_("no {label} column ({key}): scoring will treat it as missing for every client"),
+                params={"label": _labels(cat, key), "key": key},
             )
 
     live = ~blank_row
@@ -398,15 +424,15 @@ def load_clients(
         rows[no_id],
         id_header,
         _text(raw_id[no_id], strip=False).fillna(""),
-        "empty client id; the row cannot be keyed and is not loaded",
+        N_("empty client id; the row cannot be keyed and is not loaded"),
     )
     dup_any = ids.duplicated(keep=False) & ~no_id
     dup_later = ids.duplicated(keep="first") & ~no_id
     if dup_any.any():
-        where = _group_words(rows[dup_any], ids[dup_any])
-        message = "client id '" + ids[dup_later] + "' appears in rows " + ids[dup_later].map(where)
-        self_message = (message + "; the first is kept").to_numpy(dtype=object)
-        problems.cells("error", rows[dup_later], id_header, ids[dup_later], self_message)
+        where = _group_rows(rows[dup_any], ids[dup_any])
+        problems.cells("error", rows[dup_later], id_header, ids[dup_later],
+                       N_("client id '{value}' appears in rows {rows}; the first is kept"),
+                       params=[{"rows": {"and": where[i]}} for i in ids[dup_later]])
     out["client_id"] = ids
 
     for key, pos in assigned.items():
@@ -418,7 +444,7 @@ def load_clients(
         if key == "name":
             text = _text(col)
             problems.cells(
-                "warning", rows[text.isna()], header, _text(col[text.isna()], strip=False), "empty name"
+                "warning", rows[text.isna()], header, _text(col[text.isna()], strip=False), N_("empty name")
             )
             out[key] = text
         elif kind in _NUMERIC_KINDS:
@@ -445,9 +471,10 @@ def load_clients(
                 rows[figure],
                 header,
                 text[figure],
-                f"a number where a level of {_label(cat, key)} is expected "
-                f"({', '.join(lv['key'] for lv in cat.levels_of(key))}); profit figures go in the "
-                f"{_FIGURE_COLUMN[key]} column, margins as a percentage in {_PERCENT_TARGET[key]}",
+                N_("a number where a level of {label} is expected ({levels}); profit figures go in the {figures} "
+                   "column, margins as a percentage in {percentages}"),
+                params={"label": _labels(cat, key), "levels": _levels(cat, key), "figures": _FIGURE_COLUMN[key],
+                        "percentages": _PERCENT_TARGET[key]},
             )
             target = _PERCENT_TARGET[key]
             out[f"_{target}"] = parse.check_range(target, "percent", values.where(as_pct), col, header)

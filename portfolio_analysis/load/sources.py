@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from portfolio_analysis.i18n.language import N_
 from portfolio_analysis.load.arrow_cells import (
     _arrow_cells,
     _Cells,
@@ -31,6 +32,7 @@ from portfolio_analysis.load.arrow_cells import (
 )
 from portfolio_analysis.load.cells import squash
 from portfolio_analysis.load.files import detect_encoding, detect_separator, read_table
+from portfolio_analysis.load.tabular import NO_COLUMN
 from portfolio_analysis.load.validation import DataValidationError, InputError, ValidationReport
 
 __all__ = ["INVOICE_FIELDS", "HEADER_ALIASES"]
@@ -217,7 +219,8 @@ def _resolve_columns(src: _Source, mapping: Mapping | None, report: ValidationRe
                 None,
                 str(col),
                 None,
-                f"column {col!r} given for {field} is not in the file; columns found: " + ", ".join(headers),
+                N_("column {name} given for {field} is not in the file; columns found: {found}"),
+                params={"name": repr(col), "field": field, "found": ", ".join(headers)},
             )
         else:
             columns[field] = found
@@ -233,30 +236,25 @@ def _resolve_columns(src: _Source, mapping: Mapping | None, report: ValidationRe
                 None,
                 h,
                 None,
-                f"column {h!r} also looks like {field}; using {columns[field]!r}",
+                N_("column {name} also looks like {field}; using {used}"),
+                params={"name": repr(h), "field": field, "used": repr(columns[field])},
             )
             continue
         columns[field] = h
         used.add(h)
     missing = [f for f in ("client_id", "date") if f not in columns]
     if "amount" not in columns and not ("quantity" in columns and "unit_price" in columns):
-        missing.append("amount (or quantity and unit_price)")
+        missing.append({"msg": N_("amount (or quantity and unit_price)")})
     if missing:
         errors = True
-        report.add(
-            "error",
-            src.file,
-            None,
-            None,
-            None,
-            "missing required column"
-            + ("s" if len(missing) > 1 else "")
-            + ": "
-            + ", ".join(missing)
-            + "; columns found: "
-            + (", ".join(headers) if headers else "none")
-            + " (name them, or give a mapping such as client_id=CustomerID)",
-        )
+        if len(missing) > 1:
+            message = N_("missing required columns: {names}; columns found: {found} (name them, or give a mapping "
+                         "such as client_id=CustomerID)")
+        else:
+            message = N_("missing required column: {names}; columns found: {found} (name them, or give a mapping "
+                         "such as client_id=CustomerID)")
+        report.add("error", src.file, None, None, None, message,
+                   params={"names": missing, "found": ", ".join(headers) if headers else NO_COLUMN})
     if errors:
         raise DataValidationError(report)
     if "amount" in columns:

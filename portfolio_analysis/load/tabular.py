@@ -15,10 +15,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from portfolio_analysis.i18n.language import NC_
 from portfolio_analysis.load.cells import is_blank, squash
 from portfolio_analysis.load.files import Table, read_table
-from portfolio_analysis.load.validation import PROBLEM_COLUMNS, DataValidationError, ValidationReport
+from portfolio_analysis.load.validation import (
+    PROBLEM_COLUMNS,
+    DataValidationError,
+    ValidationReport,
+    encode_params,
+    problem_message,
+)
 
+#: How a message names "no column at all" among the columns a file has (a parameter, see validation).
+NO_COLUMN = {"msg": NC_("columns found", "none"), "context": "columns found"}
 #: The file name under which the problems of an in-memory DataFrame are reported.
 DATAFRAME_FILE = "<dataframe>"
 _UNNAMED = re.compile(r"^(Unnamed: \d+(_level_\d+)?|)$")
@@ -46,8 +55,8 @@ def _open(source, sheet, report: ValidationReport, kind: str):
     """
     table = _read(source, sheet)
     problems = _Problems(table.file)
-    for row, message, value in table.problems:  # ragged lines found by the reader
-        problems.one("error", row, None, value, message)
+    for row, message, params, value in table.problems:  # ragged lines found by the reader
+        problems.one("error", row, None, value, message, params=params)
     stats = report.stats(table.file, kind)
     headers = [str(c) for c in table.data.columns]
     cells = table.data.set_axis(range(len(headers)), axis=1)
@@ -58,9 +67,10 @@ def _open(source, sheet, report: ValidationReport, kind: str):
     return table, problems, stats, headers, cells, blank_row, skip
 
 
-def _stop_on_missing_columns(problems, report, stats, missing: list[str], message: str, *, n_rows: int):
+def _stop_on_missing_columns(problems, report, stats, missing: list[str], message: str, *, n_rows: int,
+                             params=None):
     """A required column is missing: nothing can load; every non-blank row is rejected, and say so."""
-    problems.one("error", None, ", ".join(missing), None, message)
+    problems.one("error", None, ", ".join(missing), None, message, params=params)
     problems.flush(report)
     stats.rows_loaded = 0
     stats.rows_rejected = n_rows
@@ -88,39 +98,65 @@ def _text(col: pd.Series, *, strip: bool = True) -> pd.Series:
 
 
 class _Problems:
-    """Problems of one file, gathered as small frames and handed to the report at the end."""
+    """Problems of one file, gathered as small frames and handed to the report at the end.
+
+    A problem's ``message`` is its template, a phrase of the catalogue marked with ``N_``,
+    and ``params`` its parameters (see :mod:`portfolio_analysis.load.validation`): one
+    mapping for every row, or one per row. The English message is written from them.
+    """
 
     def __init__(self, file: str):
         self.file = file
         self.frames: list[pd.DataFrame] = []
 
-    def cells(self, severity, rows, column, values, message, suggestion=None) -> None:
+    def cells(self, severity, rows, column, values, message, suggestion=None, *, params=None) -> None:
         rows = np.asarray(rows, dtype="int64")
         if not len(rows):
             return
         values = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy())
         values = values.astype("string")
+        values = values.astype(object).where(values.notna(), None).to_numpy()
+        uses_value = "{value}" in message
+        if params is None or isinstance(params, dict):
+            keyed = encode_params(params)
+            if not uses_value:  # one message for every row
+                english = problem_message(message, keyed, "en")
+            else:
+                english = [problem_message(message, keyed, "en", value=v) for v in values]
+        else:
+            keyed = [encode_params(p) for p in params]
+            cache: dict = {}
+            english = []
+            for p, v in zip(keyed, values):
+                key = (p, v if uses_value else None)
+                if key not in cache:
+                    cache[key] = problem_message(message, p, "en", value=key[1])
+                english.append(cache[key])
         frame = pd.DataFrame(
             {
                 "severity": severity,
                 "file": self.file,
                 "row": rows,
                 "column": column,
-                "value": values.astype(object).where(values.notna(), None).to_numpy(),
-                "message": np.asarray(message, dtype=object) if not isinstance(message, str) else message,
+                "value": values,
+                "message": english if isinstance(english, str) else np.asarray(english, dtype=object),
                 "suggestion": (
                     np.asarray(suggestion, dtype=object)
                     if suggestion is not None and not isinstance(suggestion, str)
                     else suggestion
                 ),
+                "template": message,
+                "params": keyed if keyed is None or isinstance(keyed, str) else np.asarray(keyed, dtype=object),
             }
         )
         self.frames.append(frame[PROBLEM_COLUMNS])
 
-    def one(self, severity, row, column, value, message, suggestion=None) -> None:
+    def one(self, severity, row, column, value, message, suggestion=None, *, params=None) -> None:
+        params = encode_params(params)
+        english = problem_message(message, params, "en", value=value)
         self.frames.append(
             pd.DataFrame(
-                [[severity, self.file, row, column, value, message, suggestion]],
+                [[severity, self.file, row, column, value, english, suggestion, message, params]],
                 columns=PROBLEM_COLUMNS,
             ).astype({"row": "object"})
         )
@@ -129,12 +165,6 @@ class _Problems:
         for frame in self.frames:
             report.add_frame(frame)
         self.frames = []
-
-
-def _list_words(items) -> str:
-    """'5', '5 and 9', '5, 9 and 12'."""
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _find_column(headers: list[str], name, taken: set[int]) -> int | None:

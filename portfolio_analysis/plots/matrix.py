@@ -12,11 +12,16 @@ import numpy as np
 import pandas as pd
 
 from portfolio_analysis.config.action_rules import ACTIONS
+from portfolio_analysis.i18n import action_name
+from portfolio_analysis.i18n.language import N_, language
+from portfolio_analysis.plots._language import local_numbers
 from portfolio_analysis.plots.palette import ACTION_COLOURS
 from portfolio_analysis.steps.actions import action_settings
 
 __all__ = ["plot_portfolio_matrix", "plot_price_cost_matrix"]
 
+#: What the bubbles of the portfolio matrix can measure, as the title names it.
+SIZE_NAMES = {"billing": N_("billing"), "profit": N_("profit")}
 
 
 def _ax(ax, figsize):
@@ -45,6 +50,7 @@ def plot_portfolio_matrix(
     relationship_threshold: float | None = None,
     quadrants: Mapping | None = None,
     max_size: float = 600.0,
+    lang: str = "en",
 ):
     """The portfolio matrix: relationship score (x) against value score (y).
 
@@ -67,11 +73,15 @@ def plot_portfolio_matrix(
         default: ``data.attrs``, else the shipped ones.
     max_size : float
         Area of the largest bubble, in points².
+    lang : {"en", "fr"}
+        The language of the texts (a quadrant's label as :meth:`Language.text` gives it).
 
     Returns
     -------
     matplotlib Axes
     """
+    L = language(lang)
+    _ = L.gettext
     ax = _ax(ax, (7.5, 6))
     shipped = action_settings()  # the rules where data.attrs says nothing
     tv = value_threshold if value_threshold is not None else data.attrs.get(
@@ -85,7 +95,7 @@ def plot_portfolio_matrix(
             continue
         ax.scatter(data.loc[mask, "relationship_score"], data.loc[mask, "value_score"], s=sizes[mask],
                    color=ACTION_COLOURS[act], alpha=0.6, edgecolors="white", linewidths=0.5,
-                   label=f"{act} ({int(mask.sum())})")
+                   label=f"{action_name(act, lang)} ({L.num(int(mask.sum()))})")
     ax.axvline(tr, color="0.4", linestyle="--", linewidth=1)
     ax.axhline(tv, color="0.4", linestyle="--", linewidth=1)
     quadrants = quadrants or data.attrs.get("quadrants") or shipped["quadrants"]
@@ -93,20 +103,21 @@ def plot_portfolio_matrix(
                ("low", "strong"): (98, 2, "right", "bottom"), ("low", "weak"): (2, 2, "left", "bottom")}
     for q in quadrants.values():
         x, y, ha, va = corners[(q["value"], q["relationship"])]
-        ax.text(x, y, f"{q['label']}\n→ {q['action']}", ha=ha, va=va, fontsize=9, color="0.25",
+        ax.text(x, y, f"{L.text(q['label'])}\n→ {action_name(q['action'], lang)}", ha=ha, va=va, fontsize=9, color="0.25",
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.8", "alpha": 0.8})
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
-    ax.set_xlabel("relationship score")
-    ax.set_ylabel("value score")
-    title = "Portfolio matrix"
+    ax.set_xlabel(_("relationship score"))
+    ax.set_ylabel(_("value score"))
+    title = _("Portfolio matrix")
     if size and size in data.columns:
-        title += f" (bubble area: {size})"
+        title = _("Portfolio matrix (bubble area: {size})").format(
+            size=_(SIZE_NAMES[size]) if size in SIZE_NAMES else size)
     ax.set_title(title, loc="left")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, markerscale=0.5)
     ax.spines[["top", "right"]].set_visible(False)
-    return ax
+    return local_numbers(ax, lang)
 
 
 def plot_price_cost_matrix(
@@ -115,6 +126,7 @@ def plot_price_cost_matrix(
     ax=None,
     sizes: pd.Series | None = None,
     max_size: float = 400.0,
+    lang: str = "en",
 ):
     """Shapiro et al.'s matrix: cost to serve (x) against net price (y), split at the medians.
 
@@ -127,14 +139,18 @@ def plot_price_cost_matrix(
     sizes : Series, optional
         Bubble area per row of ``data`` (e.g. billing); equal points otherwise.
     max_size : float
+    lang : {"en", "fr"}
+        The language of the texts.
 
     Returns
     -------
     matplotlib Axes
     """
+    L = language(lang)
+    _ = L.gettext
     ax = _ax(ax, (7, 5.5))
     if data is None or data.empty:
-        ax.text(0.5, 0.5, "no net price and cost-to-serve figures", ha="center", va="center",
+        ax.text(0.5, 0.5, _("no net price and cost-to-serve figures"), ha="center", va="center",
                 transform=ax.transAxes)
         ax.set_axis_off()
         return ax
@@ -145,17 +161,17 @@ def plot_price_cost_matrix(
         mask = (data["quadrant"] == name).fillna(False).to_numpy(dtype=bool)
         if mask.any():
             ax.scatter(data.loc[mask, "cost_to_serve"], data.loc[mask, "net_price"], s=s[mask], color=colour,
-                       alpha=0.6, edgecolors="white", linewidths=0.5, label=f"{name} ({int(mask.sum())})")
+                       alpha=0.6, edgecolors="white", linewidths=0.5, label=f"{_(name)} ({L.num(int(mask.sum()))})")
     ax.axvline(data.attrs.get("cost_split", data["cost_to_serve"].median()), color="0.4", linestyle="--", lw=1)
     ax.axhline(data.attrs.get("price_split", data["net_price"].median()), color="0.4", linestyle="--", lw=1)
     spots = {"carriage trade": (0.98, 0.98, "right", "top"), "passive": (0.02, 0.98, "left", "top"),
              "aggressive": (0.98, 0.02, "right", "bottom"), "bargain basement": (0.02, 0.02, "left", "bottom")}
     for name, (x, y, ha, va) in spots.items():
-        ax.text(x, y, name, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color="0.3")
-    ax.set_xlabel(data.attrs.get("cost_label", "cost to serve"))
-    ax.set_ylabel("net price")
-    ax.set_title("Net price × cost to serve (Shapiro et al. 1987)", loc="left")
+        ax.text(x, y, _(name), transform=ax.transAxes, ha=ha, va=va, fontsize=9, color="0.3")
+    ax.set_xlabel(_(data.attrs.get("cost_label", N_("cost to serve"))))
+    ax.set_ylabel(_("net price"))
+    ax.set_title(_("Net price × cost to serve (Shapiro et al. 1987)"), loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, markerscale=0.6)
     ax.spines[["top", "right"]].set_visible(False)
-    return ax
+    return local_numbers(ax, lang)
 

@@ -15,14 +15,18 @@ import numpy as np
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.i18n.language import language
 from portfolio_analysis.plots import palette
 from portfolio_analysis.plots._axes import get_ax
+from portfolio_analysis.plots._language import local_numbers, number_formatter, percent
 
 __all__ = ["plot_dendrogram", "plot_segment_map", "plot_segment_profiles"]
 
 
-def _group_label(seg, names) -> str:
-    return f"{seg}: {names[seg]}" if names is not None and seg in names else f"group {seg}"
+def _group_label(seg, names, lang: str = "en") -> str:
+    if names is not None and seg in names:
+        return f"{seg}: {names[seg]}"
+    return language(lang).gettext("group {n}").format(n=seg)
 
 
 def plot_segment_map(
@@ -34,6 +38,7 @@ def plot_segment_map(
     names: Mapping | pd.Series | None = None,
     n_clients: int | None = None,
     ax=None,
+    lang: str = "en",
 ):
     """The map of the clients, one point each, coloured by group: close points are similar clients.
 
@@ -50,11 +55,14 @@ def plot_segment_map(
         The clients of the portfolio; when more than the rows of ``data`` (a sample
         was mapped), the title says so.
     ax : matplotlib Axes, optional
+    lang : {"en", "fr"}
+        The language of the texts.
 
     Returns
     -------
     matplotlib Axes
     """
+    L = language(lang)
     ax = get_ax(ax, (7, 5))
     group = data[hue].to_numpy()
     segs = np.unique(group)
@@ -62,13 +70,16 @@ def plot_segment_map(
     xs, ys = data[x].to_numpy(dtype=float), data[y].to_numpy(dtype=float)
     for c, seg in enumerate(segs):
         mask = group == seg
-        ax.scatter(xs[mask], ys[mask], s=14, alpha=0.75, color=colours[c], label=_group_label(seg, names),
+        ax.scatter(xs[mask], ys[mask], s=14, alpha=0.75, color=colours[c], label=_group_label(seg, names, lang),
                    linewidths=0)
     ax.set_xticks([])
     ax.set_yticks([])
     shown = len(data)
-    sampled = f" ({shown:,} of {n_clients:,} clients, sampled)" if n_clients is not None and shown < n_clients else ""
-    ax.set_title(f"Map of the clients: close points are similar clients{sampled}", loc="left", fontsize=10)
+    if n_clients is not None and shown < n_clients:
+        title = L.gettext("Map of the clients: close points are similar clients ({shown} of {n} clients, sampled)")
+    else:
+        title = L.gettext("Map of the clients: close points are similar clients")
+    ax.set_title(title.format(shown=L.num(shown), n=L.num(n_clients)), loc="left", fontsize=10)
     ax.legend(frameon=False, fontsize=8, loc="best", markerscale=1.5)
     ax.spines[["top", "right", "left", "bottom"]].set_visible(False)
     return ax
@@ -81,6 +92,7 @@ def plot_dendrogram(
     n_clusters: int | None = None,
     max_leaves: int = 60,
     ax=None,
+    lang: str = "en",
 ):
     """The tree of the clients: which merge first, at what distance.
 
@@ -99,6 +111,8 @@ def plot_dendrogram(
         Above this many clients only the last ``max_leaves`` branches are drawn, each
         leaf showing its number of clients in brackets (a single client: its leaf number).
     ax : matplotlib Axes, optional
+    lang : {"en", "fr"}
+        The language of the texts.
 
     Returns
     -------
@@ -132,10 +146,11 @@ def plot_dendrogram(
         leaf_font_size=7,
         orientation="top",
     )
-    ax.set_ylabel("Gower distance (average linkage)")
-    ax.set_title("How the clients group together", loc="left", fontsize=10)
+    _ = language(lang).gettext
+    ax.set_ylabel(_("Gower distance (average linkage)"))
+    ax.set_title(_("How the clients group together"), loc="left", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
-    return ax
+    return local_numbers(ax, lang)
 
 
 def plot_segment_profiles(
@@ -164,13 +179,14 @@ def plot_segment_profiles(
     criteria : list of str, optional
         The columns shown (default: every profiled criterion with a mean position).
     lang : {"en", "fr"}
-        Language of the criteria's labels.
+        The language of the texts and of the criteria's labels.
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib Axes
     """
+    L = language(lang)
     cat = load_catalogue() if catalogue is None else catalogue
     keys = list(criteria) if criteria is not None else [
         c[: -len("_mean")] for c in profiles.columns if c.endswith("_mean")
@@ -185,12 +201,13 @@ def plot_segment_profiles(
         for c, key in enumerate(keys):
             label = profiles.loc[seg, f"{key}_label"] if f"{key}_label" in profiles.columns else ""
             share = profiles.loc[seg, f"{key}_pct"] if f"{key}_pct" in profiles.columns else np.nan
-            text = "" if pd.isna(share) else f"{label}\n{share:.0f} %"
+            text = "" if pd.isna(share) else f"{label}\n{percent(lang, share)}"
             dark = np.isfinite(values[r, c]) and values[r, c] > 0.6
             ax.text(c, r, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
     known = [cat.label(k, lang) if (k in cat.criteria or k in cat.fields) else k for k in keys]
     ax.set_xticks(range(len(keys)), known, rotation=35, ha="right", fontsize=8)
-    ax.set_yticks(range(len(profiles)), [_group_label(s, names) for s in profiles.index], fontsize=8)
-    ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="mean level (0 first, 1 last)")
-    ax.set_title("Profiles of the groups: dominant level and its share", loc="left", fontsize=10)
+    ax.set_yticks(range(len(profiles)), [_group_label(s, names, lang) for s in profiles.index], fontsize=8)
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label=L.gettext("mean level (0 first, 1 last)"))
+    bar.ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_title(L.gettext("Profiles of the groups: dominant level and its share"), loc="left", fontsize=10)
     return ax

@@ -10,14 +10,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from portfolio_analysis.i18n.language import N_, language
 from portfolio_analysis.plots._axes import get_ax
+from portfolio_analysis.plots._language import local_numbers
 from portfolio_analysis.plots.palette import RANKS
 
 __all__ = ["plot_rank_intervals"]
 
+#: How the title names the score ranked.
+SCORE_NAMES = {"total_score": N_("total score"), "value_score": N_("value score"),
+               "relationship_score": N_("relationship score")}
+
 
 def plot_rank_intervals(
-    result, *, top: int | None = 30, n_draws: int | None = None, score: str | None = None, ax=None
+    result, *, top: int | None = 30, n_draws: int | None = None, score: str | None = None, ax=None,
+    lang: str = "en",
 ):
     """Each client's median rank and 90 % rank interval under the weight draws.
 
@@ -37,11 +44,15 @@ def plot_rank_intervals(
         ``SensitivityResult``; given with a ``ranks`` table).
     ax : matplotlib Axes, optional
         Drawn on; a new figure sized to the number of clients otherwise.
+    lang : {"en", "fr"}
+        The language of the texts.
 
     Returns
     -------
     matplotlib Axes
     """
+    L = language(lang)
+    _ = L.gettext
     if isinstance(result, pd.DataFrame):
         ranks = result
     else:
@@ -61,9 +72,9 @@ def plot_rank_intervals(
         ranks["rank_p95"],
         color=RANKS["interval"],
         linewidth=2.5,
-        label="90 % interval of the rank",
+        label=_("90 % interval of the rank"),
     )
-    ax.plot(ranks["median_rank"], y, "o", color=RANKS["median"], label="median rank")
+    ax.plot(ranks["median_rank"], y, "o", color=RANKS["median"], label=_("median rank"))
     ax.plot(
         ranks["base_rank"],
         y,
@@ -71,7 +82,7 @@ def plot_rank_intervals(
         color=RANKS["chosen"],
         markersize=12,
         markeredgewidth=2,
-        label="rank at the chosen weights",
+        label=_("rank at the chosen weights"),
     )
     if "name" in ranks.columns:
         labels = ranks["name"].fillna(ranks["client_id"]).astype(str)
@@ -79,8 +90,14 @@ def plot_rank_intervals(
         labels = ranks["client_id"].astype(str)
     ax.set_yticks(y, labels=list(labels))
     ax.set_ylim(len(ranks) - 0.5, -0.5)  # best at the top
-    ax.set_xlabel("rank (1 = best)")
-    draws = "the weight draws" if n_draws is None else f"{n_draws} weight draws"
-    ax.set_title(f"Rank under {draws}" + (f" ({score})" if score else ""))
+    ax.set_xlabel(_("rank (1 = best)"))
+    name = _(SCORE_NAMES[score]) if score in SCORE_NAMES else score
+    if n_draws is None:
+        title = _("Rank under the weight draws ({score})") if score else _("Rank under the weight draws")
+    elif score:
+        title = L.plural("Rank under {n} weight draw ({score})", "Rank under {n} weight draws ({score})", n_draws)
+    else:
+        title = L.plural("Rank under {n} weight draw", "Rank under {n} weight draws", n_draws)
+    ax.set_title(title.format(n=L.num(n_draws), score=name))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
-    return ax
+    return local_numbers(ax, lang)

@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import load_catalogue
+from portfolio_analysis.i18n.language import N_, language
+
+MISSING = N_("missing")  # the label of the clients without a level
 
 
 def settings(catalogue=None) -> dict:
@@ -38,7 +41,7 @@ def level_counts(clients: pd.DataFrame, key: str, *, catalogue, lang: str = "en"
             for lv in order]
     n_missing = int(values.isna().sum())
     if n_missing:
-        rows.append({"level": None, "label": "missing" if lang == "en" else "manquant", "clients": n_missing})
+        rows.append({"level": None, "label": language(lang).gettext(MISSING), "clients": n_missing})
     out = pd.DataFrame(rows)
     out["share_pct"] = out["clients"] / max(len(clients), 1) * 100
     return out

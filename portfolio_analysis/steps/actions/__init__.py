@@ -85,12 +85,12 @@ what would change the action), :mod:`~.stability` and :mod:`~.plan`; the figures
 :mod:`portfolio_analysis.plots.matrix`.
 
 **French.** With ``lang="fr"`` the reasons, levers and sentences are written in French:
-criteria and levels in the catalogue's French words, numbers the French way
-(:func:`~portfolio_analysis.i18n.numbers`). A quadrant, lever or strategic reason takes
-its French from ``label_fr`` (a lever's why from ``because_fr``, a guard's reason from
-``reason_fr``); without it, the French of the default with the same English text, else
-the English text. A configuration that changes a ``label`` without a ``label_fr`` drops
-the default's French rather than show a translation of another text.
+each phrase is built once, its words from the message catalogue
+(:mod:`portfolio_analysis.i18n`), criteria and levels in the catalogue's French labels,
+numbers by Babel. A quadrant's, lever's or strategic reason's label, a lever's why and a
+guard's reason are written in the configuration either as a plain text — the shipped
+ones are in the message catalogue; a text of the company's own is shown as written in
+both languages — or as ``{en: ..., fr: ...}``, one text per language.
 """
 
 from __future__ import annotations

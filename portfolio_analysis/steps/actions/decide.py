@@ -9,7 +9,7 @@ import pandas as pd
 
 from portfolio_analysis.config.action_rules import ACTIONS
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
-from portfolio_analysis.i18n import check_lang
+from portfolio_analysis.i18n.language import N_, check_lang, language, lower_first
 from portfolio_analysis.steps.actions._decision import (
     DERIVED_FIELDS,  # noqa: F401 (re-exported)
     _aligned_scores,
@@ -22,13 +22,18 @@ from portfolio_analysis.steps.actions._decision import (
     _thresholds,
 )
 from portfolio_analysis.steps.actions.explain import (
-    _WORDS,
+    _KEPT,
+    _NEVER_ENDED,
+    _NOT_ENOUGH,
+    _STRATEGIC,
+    _WAIVED,
+    SEPARATOR,
+    UNPLACED,
     _drivers,
+    _fill,
     _join,
-    _lower_first,
     _phrases,
     _render,
-    _text,
     _verdict,
 )
 from portfolio_analysis.steps.actions.rules import _Evaluator, action_settings
@@ -41,10 +46,10 @@ from portfolio_analysis.steps.scoring import (
 #: Shapiro, Rangan, Moriarty & Ross (1987), "Manage customers for profits (not just sales)",
 #: Harvard Business Review 65(5): (high net price?, high cost to serve?) -> quadrant.
 SHAPIRO_QUADRANTS = {
-    (True, True): "carriage trade",
-    (True, False): "passive",
-    (False, True): "aggressive",
-    (False, False): "bargain basement",
+    (True, True): N_("carriage trade"),
+    (True, False): N_("passive"),
+    (False, True): N_("aggressive"),
+    (False, False): N_("bargain basement"),
 }
 
 
@@ -97,13 +102,15 @@ def portfolio_matrix(
     none = _Flags(np.zeros(len(value), dtype=bool), [], [])  # the quadrant's action, before any rule
     d = _decide(value, rel, np.zeros(len(value), dtype=bool), (tv, tr), none, comp)
     keys = np.array(comp.quadrant_keys, dtype=object)[d["quadrant"]]
-    labels = np.array([cfg["quadrants"][k]["label"] for k in comp.quadrant_keys], dtype=object)[d["quadrant"]]
+    english = language("en")
+    labels = np.array([english.text(cfg["quadrants"][k]["label"]) for k in comp.quadrant_keys],
+                      dtype=object)[d["quadrant"]]
     out = pd.DataFrame({
         "client_id": scores["client_id"].to_numpy(),
         "value_score": value,
         "relationship_score": rel,
         "quadrant": pd.array(np.where(d["placed"], keys, None), dtype="str"),
-        "quadrant_label": pd.array(np.where(d["placed"], labels, "not placed (a score is missing)"), dtype="str"),
+        "quadrant_label": pd.array(np.where(d["placed"], labels, UNPLACED), dtype="str"),
         "default_action": pd.array(np.array(ACTIONS, dtype=object)[d["default"]], dtype="str"),
     })
     out.attrs.update(value_threshold=float(tv), relationship_threshold=float(tr), split=cfg["split"],
@@ -170,7 +177,7 @@ def price_cost_matrix(
         "quadrant": pd.array(names[index], dtype="str"),
     })
     out.attrs.update(price_split=ps, cost_split=cs,
-                     cost_label="cost to serve (% of billing)" if relative_cost else "cost to serve")
+                     cost_label=N_("cost to serve (% of billing)") if relative_cost else N_("cost to serve"))
     return out
 
 
@@ -204,8 +211,9 @@ def decide_actions(
         The weights the scores were computed with: they rank the criteria named in the reasons.
     lang : {"en", "fr"}
         The language of ``quadrant_label``, ``reasons``, ``levers``, ``lever_details``,
-        ``strategic_reasons`` and ``missing_criteria`` (French lists are separated by
-        `` ; ``); the other columns are the same in both.
+        ``strategic_reasons`` and ``missing_criteria`` (each phrase from the message
+        catalogue, the configuration's texts as :meth:`~portfolio_analysis.i18n.language.Language.text`
+        gives them; French lists are separated by `` ; ``); the other columns are the same in both.
 
     Returns
     -------
@@ -220,8 +228,8 @@ def decide_actions(
         ``relationship_score``, ``billing``, ``profit``, ``profit_is_estimated``.
         ``attrs``: ``value_threshold``, ``relationship_threshold``, ``split``, ``quadrants``.
     """
-    lang = check_lang(lang)
-    words = _WORDS[lang]
+    L = language(check_lang(lang))
+    _ = L.gettext
     cat = load_catalogue() if catalogue is None else catalogue
     cfg = action_settings(cat, settings)
     comp = _compile(cfg)
@@ -240,68 +248,67 @@ def decide_actions(
     tv, tr = _thresholds(value, rel, cfg)
     d = _decide(value, rel, insufficient, (tv, tr), flags, comp)
     n = len(clients)
+    sep = _(SEPARATOR)
 
     keys, matrix = _score_matrix(clients, cat)
     w = criterion_weights(catalogue=cat, weights=weights).reindex(keys).to_numpy()
-    phrases = _phrases(clients, matrix, keys, cat, lang)
+    phrases = _phrases(clients, matrix, keys, cat, L)
     axis = np.array([cat.criteria[k].axis for k in keys])
     top = cfg["reason_criteria"]
-    value_words = _verdict(value, tv, _drivers(matrix, phrases, w, axis == "value", value >= tv, top),
-                           words["high"], words["low"], words["value"], lang, words["value_unknown"])
+    value_words = _verdict(value, tv, _drivers(matrix, phrases, w, axis == "value", value >= tv, top), "value", L)
     rel_words = _verdict(rel, tr, _drivers(matrix, phrases, w, axis == "relationship", rel >= tr, top),
-                         words["strong"], words["weak"], words["relationship"], lang, words["relationship_unknown"])
+                         "relationship", L)
 
     parts = [value_words, rel_words]
     for g, applied, waived in zip(cfg["guards"], d["applied"], d["waived"]):
-        reason = _text(g, "reason", lang, g["name"].replace("_", " "))
-        parts.append(_render(reason, facts, applied, lang))
-        parts.append(_render(reason + words["waived"], facts, waived & ~applied, lang))
-    labels = [_text(item, "label", lang, "") for item in cfg["strategic_keep"].get("reasons") or []]
+        reason = L.text(g.get("reason") or g["name"].replace("_", " "))
+        parts.append(_render(reason, facts, applied, L))
+        parts.append(_fill(_(_WAIVED), _render(reason, facts, waived & ~applied, L), waived & ~applied))
+    labels = [L.text(item["label"]) for item in cfg["strategic_keep"].get("reasons") or []]
     hits = [ev(item["when"]) for item in cfg["strategic_keep"].get("reasons") or []]
     strategic_reasons = _join([np.where(h, lab, "") for lab, h in zip(labels, hits)], ", ") if hits else \
         pd.Series([""] * n, dtype="string")
     waived_any = np.logical_or.reduce(d["waived"]) if d["waived"] else np.zeros(n, dtype=bool)
-    parts.append(pd.Series(np.where(d["strategic_keep"], words["kept"], ""),
-                           dtype="string") + strategic_reasons.where(d["strategic_keep"], ""))
-    parts.append(pd.Series(np.where(waived_any & ~d["strategic_keep"], words["strategic"], ""), dtype="string")
-                 + strategic_reasons.where(waived_any & ~d["strategic_keep"], ""))
+    parts.append(_fill(_(_KEPT), strategic_reasons, np.asarray(d["strategic_keep"], dtype=bool)))
+    parts.append(_fill(_(_STRATEGIC), strategic_reasons, waived_any & ~d["strategic_keep"]))
 
     order = np.argsort(-w, kind="stable")
-    names = np.array([cat.label(k).lower() if lang == "en" else _lower_first(cat.label(k, "fr")) for k in keys],
-                     dtype=object)
+    names = np.array([lower_first(cat.label(k, L.lang)) for k in keys], dtype=object)
     missing = np.isnan(matrix)
     missing_text = _join([np.where(missing[:, j], names[j], "") for j in order], ", ")
     coverage = pd.to_numeric(sc["coverage"], errors="coerce") if "coverage" in sc.columns else pd.Series(np.nan, index=sc.index)
-    cov_text = coverage.map(lambda v: "" if np.isnan(v) else words["known"].format(f"{100 * v:.0f}"))
-    data_text = (words["not_enough"] + cov_text.astype("string") + words["collect"] + missing_text)
-    data_text = data_text.where(missing_text.ne(""), words["not_enough"] + cov_text.astype("string"))
-    never = pd.Series(np.where(d["insufficient_guard"], words["never"], ""), dtype="string")
-    parts.append((data_text + never).where(insufficient, ""))
-    reasons = _join(parts, words["sep"])
+    data_text = pd.Series("", index=range(n), dtype="string")
+    for i in np.flatnonzero(insufficient):
+        known, collect = not np.isnan(coverage.iloc[i]), missing_text.iloc[i] != ""
+        text = _(_NOT_ENOUGH[(known, collect)]).format(
+            known=L.num(100 * coverage.iloc[i]) if known else "", missing=missing_text.iloc[i])
+        data_text.iloc[i] = _(_NEVER_ENDED).format(reasons=text) if d["insufficient_guard"][i] else text
+    parts.append(data_text)
+    reasons = _join(parts, sep)
 
     lever_cols, lever_labels, lever_details = {}, [], []
     for key, lv in cfg["levers"].items():
         hit = ev(lv["when"])
         lever_cols[f"lever_{key}"] = hit
-        label = _text(lv, "label", lang, key.replace("_", " "))
-        because = _text(lv, "because", lang, "") if lv.get("because") else None
+        label = L.text(lv.get("label") or key.replace("_", " "))
+        because = L.text(lv.get("because"))
         lever_labels.append(np.where(hit, label, ""))
         lever_details.append(np.where(hit, f"{label} ({because})" if because else label, ""))
 
     actions = np.array(ACTIONS, dtype=object)
     qkeys = np.array(comp.quadrant_keys, dtype=object)[d["quadrant"]]
-    qlabels = np.array([_text(cfg["quadrants"][k], "label", lang, k) for k in comp.quadrant_keys],
+    qlabels = np.array([L.text(cfg["quadrants"][k]["label"]) for k in comp.quadrant_keys],
                        dtype=object)[d["quadrant"]]
     out = pd.DataFrame({
         "client_id": clients["client_id"].to_numpy(),
         "name": clients["name"].to_numpy() if "name" in clients.columns else pd.array([pd.NA] * n, dtype="str"),
         "action": pd.array(actions[d["action"]], dtype="str"),
         "quadrant": pd.array(np.where(d["placed"], qkeys, None), dtype="str"),
-        "quadrant_label": pd.array(np.where(d["placed"], qlabels, words["unplaced"]), dtype="str"),
+        "quadrant_label": pd.array(np.where(d["placed"], qlabels, _(UNPLACED)), dtype="str"),
         "default_action": pd.array(actions[d["default"]], dtype="str"),
         "reasons": reasons.to_numpy(),
-        "levers": _join(lever_labels, words["sep"]).to_numpy() if lever_labels else "",
-        "lever_details": _join(lever_details, words["sep"]).to_numpy() if lever_details else "",
+        "levers": _join(lever_labels, sep).to_numpy() if lever_labels else "",
+        "lever_details": _join(lever_details, sep).to_numpy() if lever_details else "",
         "strategic_keep": d["strategic_keep"],
         "strategic_reasons": strategic_reasons.to_numpy(),
         "insufficient_data": insufficient,

@@ -2,15 +2,14 @@
 
 Reasons name the criteria that most push each score up or down (``reason_criteria``
 per score), the guards and strategic reasons that applied, and what data is missing;
-in English or in French (the catalogue's French words, numbers the French way).
+each phrase is built once, in the language asked for: its words from the message
+catalogue, the configuration's texts through :meth:`Language.text`, numbers by Babel.
 :func:`what_would_change` finds, per client, the nearest level of one criterion that
 flips its action.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 import string
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,14 +19,8 @@ import pandas as pd
 
 from portfolio_analysis.config.action_rules import ACTIONS
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
-from portfolio_analysis.i18n import (
-    LEVER_NAMES_FR,
-    QUADRANT_NAMES_FR,
-    STRATEGIC_REASONS_FR,
-    action_name,
-    check_lang,
-    numbers,
-)
+from portfolio_analysis.i18n import action_name
+from portfolio_analysis.i18n.language import N_, Language, check_lang, language, lower_first
 from portfolio_analysis.steps.actions._decision import (
     _ACTION_CODE,
     _action_codes,
@@ -40,87 +33,57 @@ from portfolio_analysis.steps.actions.rules import _canonical, _tokens, action_s
 from portfolio_analysis.steps.concentration import client_profit
 from portfolio_analysis.steps.scoring import criterion_weights
 
-# how a criterion reads in a reason; {level} is the catalogue's label, lower case
+# How a criterion reads in a reason: {level} is the catalogue's label of the client's level
+# (lower case first), {levels} a list of them, {size} small / mid-size / large for a number.
 _PHRASES = {
-    "relationship_type": "{level} relationship",
-    "share_of_wallet": "{level} share of wallet",
-    "profitability": "{level} profitability",
-    "upsell_potential": "upsell potential {level}",
-    "ease_of_collaboration": "{level} collaboration",
-    "business_outlook": "{level} outlook",
-    "rnd_collaboration": "R&D collaboration {level}",
-    "learning_opportunities": "{level} learning opportunities",
+    "relationship_type": N_("{level} relationship"),
+    "share_of_wallet": N_("{level} share of wallet"),
+    "profitability": N_("{level} profitability"),
+    "upsell_potential": N_("upsell potential {level}"),
+    "ease_of_collaboration": N_("{level} collaboration"),
+    "business_outlook": N_("{level} outlook"),
+    "rnd_collaboration": N_("R&D collaboration {level}"),
+    "learning_opportunities": N_("{level} learning opportunities"),
+    "decision_criteria": N_("buys on {level}"),
+    "billing_size": N_("{size} billing"),
 }
+_PHRASE = N_("{criterion} {level}")  # any other criterion: its label, its level
+_SIZE_PHRASE = N_("{size} {criterion}")  # any other numeric criterion, by the portfolio's terciles
+_SIZES = (N_("small"), N_("mid-size"), N_("large"))
+# real figures that stand for a level
+_GROWTH = N_("billing {growth} % on the previous year")
+_MARGIN = N_("margin {margin} %")
+_SHARE_OF_WALLET = N_("share of wallet {share} %")
 # real figures that replace a criterion's level in the scoring (as in scoring._OVERRIDES)
 _REAL_FIGURES = {"profitability": ("margin_pct", "profit"), "share_of_wallet": ("share_of_wallet_pct",)}
 
-# the texts of the settings that have a French twin (`label` -> `label_fr`, ...)
-_FR_KEYS = {"label": "label_fr", "because": "because_fr", "reason": "reason_fr"}
-
-
-@functools.lru_cache(maxsize=1)
-def _default_french() -> dict[str, str]:
-    """English text -> French text of the shipped settings (and of i18n's names)."""
-    actions = load_catalogue().settings["actions"]
-    out = {**LEVER_NAMES_FR, **STRATEGIC_REASONS_FR, **QUADRANT_NAMES_FR}
-    entries = [*actions["quadrants"].values(), *actions["guards"],
-               *actions["strategic_keep"]["reasons"], *actions["levers"].values()]
-    for entry in entries:
-        for en, fr in _FR_KEYS.items():
-            if entry.get(en) and entry.get(fr):
-                out[entry[en]] = entry[fr]
-    return out
-
-
-def _text(entry: Mapping, key: str, lang: str, default: str) -> str:
-    """``entry[key]`` in ``lang``: its ``<key>_fr``, else the French of the default with that text."""
-    english = str(entry.get(key) or default)
-    if lang == "en":
-        return english
-    return str(entry.get(_FR_KEYS[key]) or _default_french().get(english) or english)
-
-
-def _lower_first(text: str) -> str:
-    # "Collaboration en R&D" -> "collaboration en R&D": str.lower would write "r&d"
-    return text[:1].lower() + text[1:]
-
-
-class _FrenchFormatter(string.Formatter):
-    """``str.format`` writing numbers the French way: ``{x:,.1f}`` gives ``12 345,6``."""
-
-    def format_field(self, value, format_spec):
-        text = super().format_field(value, format_spec)
-        if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
-            text = text.replace(",", "\u202f").replace(".", ",")
-        return text
-
-
-# French words of the reasons ({level}, {label}: the catalogue's French, lower case first)
-_PHRASES_FR = {
-    "share_of_wallet": "{level} {label}",
-    "profitability": "{label} {level}",
-    "learning_opportunities": "{label} {level}",
+# the verdict on each score: (axis, high) -> its words; {detail} is the score and what drives it
+_VERDICTS = {
+    ("value", True): N_("high value score ({detail})"),
+    ("value", False): N_("low value score ({detail})"),
+    ("relationship", True): N_("strong relationship ({detail})"),
+    ("relationship", False): N_("weak relationship ({detail})"),
 }
-_PHRASE_FR = "{label} « {level} »"  # the article's level word, whatever its gender
-_WORDS = {
-    "en": {"high": "high", "low": "low", "strong": "strong", "weak": "weak", "value": "value score",
-           "relationship": "relationship", "value_unknown": "value score unknown",
-           "relationship_unknown": "relationship unknown", "waived": " (waived: strategic client)",
-           "kept": "kept for strategic reasons rather than ended: ", "strategic": "strategic client: ",
-           "not_enough": "not enough data to judge", "known": " ({} % of the criteria weight known)",
-           "collect": ": collect ", "never": ", never ended on missing data", "sep": "; ",
-           "unplaced": "not placed (a score is missing)", "no_change": "no single change flips it",
-           "annual_profit": "annual profit", "lifetime_value": "lifetime value"},
-    "fr": {"high": "élevé", "low": "faible", "strong": "forte", "weak": "faible", "value": "score de valeur",
-           "relationship": "relation", "value_unknown": "score de valeur inconnu",
-           "relationship_unknown": "relation inconnue", "waived": " (non appliqué : client stratégique)",
-           "kept": "conservé pour des raisons stratégiques plutôt que d'y mettre fin : ",
-           "strategic": "client stratégique : ", "not_enough": "données insuffisantes pour juger",
-           "known": " ({} % du poids des critères connu)", "collect": " : collecter ",
-           "never": ", jamais arrêté faute de données", "sep": " ; ",
-           "unplaced": "non placé (un score manque)", "no_change": "aucun changement d'un seul critère ne la fait basculer",
-           "annual_profit": "bénéfice annuel", "lifetime_value": "valeur vie client"},
+_UNKNOWN = {"value": N_("value score unknown"), "relationship": N_("relationship unknown")}
+_DETAIL = N_("{score}/100: {drivers}")
+# the other parts of the reasons
+SEPARATOR = N_("; ")  # between the parts of the reasons, and between levers
+_WAIVED = N_("{reason} (waived: strategic client)")
+_KEPT = N_("kept for strategic reasons rather than ended: {reasons}")
+_STRATEGIC = N_("strategic client: {reasons}")
+_NOT_ENOUGH = {  # (coverage known, criteria to collect) -> the words
+    (False, False): N_("not enough data to judge"),
+    (True, False): N_("not enough data to judge ({known} % of the criteria weight known)"),
+    (False, True): N_("not enough data to judge: collect {missing}"),
+    (True, True): N_("not enough data to judge ({known} % of the criteria weight known): collect {missing}"),
 }
+_NEVER_ENDED = N_("{reasons}, never ended on missing data")
+UNPLACED = N_("not placed (a score is missing)")
+# what would change the action
+_CHANGE = N_("{criterion} {from_level} → {to_level} would make it {action}")
+_NO_CHANGE = N_("no single change flips it")
+# the plan's value at stake
+VALUE_BASES = {"profit": N_("annual profit"), "lifetime_value": N_("lifetime value")}
 
 
 def _join(parts: Sequence[Any], sep: str) -> pd.Series:
@@ -135,29 +98,42 @@ def _join(parts: Sequence[Any], sep: str) -> pd.Series:
     return out if out is not None else pd.Series(dtype="string")
 
 
-def _render(template: str, facts: pd.DataFrame, mask: np.ndarray, lang: str = "en") -> pd.Series:
-    """``template`` formatted with each client's facts where ``mask`` holds, else ""."""
+def _fill(template: str, texts: pd.Series, mask: np.ndarray, **fields) -> pd.Series:
+    """``template`` with ``texts`` as its ``{reason}``/``{reasons}`` where ``mask`` holds, else ""."""
+    out = pd.Series("", index=range(len(mask)), dtype="string")
+    if mask.any():
+        key = "reason" if "{reason}" in template else "reasons"
+        out[mask] = [template.format(**{key: t}, **fields) for t in texts[mask]]
+    return out
+
+
+def _words_alone(template: str) -> str:
+    """``template``'s words with each field written ``?`` (a value it names is missing)."""
+    return "".join(literal + ("?" if field is not None else "")
+                   for literal, field, _, _ in string.Formatter().parse(template))
+
+
+def _render(template: str, facts: pd.DataFrame, mask: np.ndarray, lang: Language) -> pd.Series:
+    """``template`` filled with each client's facts (numbers the way of ``lang``) where ``mask`` holds, else ""."""
     out = pd.Series("", index=range(len(facts)), dtype="string")
     if not mask.any():
         return out
     fields = [f for _, f, _, _ in string.Formatter().parse(template) if f]
     rows = facts.loc[mask, [f for f in fields if f in facts.columns]]
     texts = []
-    fmt = template.format if lang == "en" else lambda **kw: _FrenchFormatter().format(template, **kw)
     for record in rows.to_dict("records"):  # only the clients a rule hit
         try:
-            texts.append(fmt(**record))
-        except (KeyError, ValueError, TypeError):  # a missing or non-numeric value: the words alone
-            texts.append(re.sub(r"\{[^}]*\}", "?", template))
+            texts.append(lang.format(template, **record))
+        except (KeyError, ValueError, TypeError, IndexError):  # a missing or non-numeric value: the words alone
+            texts.append(_words_alone(template))
     out[mask] = texts
     return out
 
 
 def _phrases(clients: pd.DataFrame, matrix: np.ndarray, keys: list[str], cat: Catalogue,
-             lang: str = "en") -> np.ndarray:
-    """(n, criteria) array of how each criterion of each client reads in a reason."""
-    if lang == "fr":
-        return _phrases_fr(clients, matrix, keys, cat)
+             lang: Language) -> np.ndarray:
+    """(n, criteria) array of how each criterion of each client reads in a reason, in ``lang``."""
+    _ = lang.gettext
     out = np.full(matrix.shape, "", dtype=object)
     margin = _num(clients, "margin_pct")
     billing = _num(clients, "billing")
@@ -167,85 +143,42 @@ def _phrases(clients: pd.DataFrame, matrix: np.ndarray, keys: list[str], cat: Ca
     sow = _num(clients, "share_of_wallet_pct")
     for j, key in enumerate(keys):
         crit = cat.criteria[key]
-        label = cat.label(key).lower()
+        criterion = lower_first(cat.label(key, lang.lang))
         if crit.kind == "numeric":
             s = matrix[:, j]
             if crit.spec.get("source", key) == "billing_growth":
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     g = 100 * (billing / _num(clients, "billing_previous") - 1)
-                col = pd.Series(g).map(lambda v: "" if np.isnan(v) else f"billing {v:+.0f} % on the previous year")
+                col = pd.Series(g).map(lambda v: "" if np.isnan(v) else
+                                       _(_GROWTH).format(growth=lang.num(float(v), sign=True)))
             else:
-                col = pd.Series(np.select([s < 1 / 3, s > 2 / 3], ["small", "large"], "mid-size"))
-                col = (col + " " + label.replace(" size", "")).where(~np.isnan(s), "")
+                template = _(_PHRASES.get(key, _SIZE_PHRASE))
+                sizes = [template.format(size=_(size), criterion=criterion) for size in _SIZES]
+                col = pd.Series(np.select([s < 1 / 3, s > 2 / 3], [sizes[0], sizes[2]], sizes[1]))
+                col = col.where(~np.isnan(s), "")
             out[:, j] = col.to_numpy(dtype=object)
             continue
         if key not in clients.columns:
             continue
+        template = _(_PHRASES.get(key, _PHRASE))
+        words = {lv: lower_first(cat.level_label(key, lv, lang.lang)) for lv in crit.level_keys}
         if crit.kind == "multi":
             tokens = _tokens(clients[key], cat, key)
-            words = {lv: cat.level_label(key, lv).lower() for lv in crit.level_keys}
-            col = tokens.map(lambda t, words=words, order=crit.level_keys: "" if t is None or not t else
-                             "buys on " + " and ".join(words[lv] for lv in order if lv in t))
+            col = tokens.map(lambda t, words=words, order=crit.level_keys, template=template, criterion=criterion:
+                             "" if t is None or not t else
+                             template.format(level=lang.join(words[lv] for lv in order if lv in t),
+                                             criterion=criterion))
             out[:, j] = col.to_numpy(dtype=object)
             continue
         levels = _canonical(clients[key], cat, key)
-        template = _PHRASES.get(key, label + " {level}")
-        words = {lv: template.format(level=cat.level_label(key, lv).lower()) for lv in crit.level_keys}
-        col = levels.map(words).fillna("").astype(object)
+        phrase = {lv: template.format(level=word, criterion=criterion) for lv, word in words.items()}
+        col = levels.map(phrase).fillna("").astype(object)
         if key == "profitability":
-            col = col.where(np.isnan(margin), pd.Series(margin).map(lambda v: f"margin {v:.1f} %"))
+            col = col.where(np.isnan(margin), pd.Series(margin).map(
+                lambda v: _(_MARGIN).format(margin=lang.num(float(v), 1))))
         elif key == "share_of_wallet":
-            col = col.where(np.isnan(sow), pd.Series(sow).map(lambda v: f"share of wallet {v:.0f} %"))
-        out[:, j] = col.to_numpy(dtype=object)
-    return out
-
-
-def _phrases_fr(clients: pd.DataFrame, matrix: np.ndarray, keys: list[str], cat: Catalogue) -> np.ndarray:
-    """:func:`_phrases` in French: the catalogue's French words, numbers the French way."""
-    num = numbers("fr")
-    out = np.full(matrix.shape, "", dtype=object)
-    margin = _num(clients, "margin_pct")
-    billing = _num(clients, "billing")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        margin = np.where(np.isnan(margin), np.where(billing > 0, 100 * _num(clients, "profit") / billing, np.nan),
-                          margin)
-    sow = _num(clients, "share_of_wallet_pct")
-
-    def level_word(key, level):
-        return _lower_first(cat.level_label(key, level, "fr"))
-
-    for j, key in enumerate(keys):
-        crit = cat.criteria[key]
-        label = _lower_first(cat.label(key, "fr"))
-        if crit.kind == "numeric":
-            s = matrix[:, j]
-            if crit.spec.get("source", key) == "billing_growth":
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    g = 100 * (billing / _num(clients, "billing_previous") - 1)
-                col = pd.Series(g).map(
-                    lambda v: "" if np.isnan(v) else f"facturation {num(float(v), 0, sign=True)} % sur l'année précédente")
-            else:
-                size = pd.Series(np.select([s < 1 / 3, s > 2 / 3], ["petite", "grande"], "moyenne"))
-                col = size.map(lambda v, label=label: _PHRASE_FR.format(label=label, level=v)).where(~np.isnan(s), "")
-            out[:, j] = col.to_numpy(dtype=object)
-            continue
-        if key not in clients.columns:
-            continue
-        if crit.kind == "multi":
-            tokens = _tokens(clients[key], cat, key)
-            words = {lv: level_word(key, lv) for lv in crit.level_keys}
-            col = tokens.map(lambda t, words=words, order=crit.level_keys, label=label: "" if t is None or not t else
-                             _PHRASE_FR.format(label=label, level=" et ".join(words[lv] for lv in order if lv in t)))
-            out[:, j] = col.to_numpy(dtype=object)
-            continue
-        levels = _canonical(clients[key], cat, key)
-        template = _PHRASES_FR.get(key, _PHRASE_FR)
-        words = {lv: template.format(label=label, level=level_word(key, lv)) for lv in crit.level_keys}
-        col = levels.map(words).fillna("").astype(object)
-        if key == "profitability":
-            col = col.where(np.isnan(margin), pd.Series(margin).map(lambda v: f"marge {num(float(v), 1)} %"))
-        elif key == "share_of_wallet":
-            col = col.where(np.isnan(sow), pd.Series(sow).map(lambda v, label=label: f"{label} {num(float(v))} %"))
+            col = col.where(np.isnan(sow), pd.Series(sow).map(
+                lambda v: _(_SHARE_OF_WALLET).format(share=lang.num(float(v)))))
         out[:, j] = col.to_numpy(dtype=object)
     return out
 
@@ -266,17 +199,20 @@ def _drivers(matrix, phrases, weights, axis_mask, high, n_top) -> pd.Series:
     return _join([np.where(valid[:, i], chosen[:, i], "") for i in range(order.shape[1])], ", ")
 
 
-def _verdict(score, threshold, drivers, high_word, low_word, what, lang: str = "en", unknown=None) -> pd.Series:
-    words = np.where(score >= threshold, high_word, low_word)
-    numbers = pd.Series(score).round(0).map(lambda v: "" if np.isnan(v) else f"{v:.0f}/100")
-    if lang == "fr":  # the noun first: "score de valeur faible (20/100 : ...)"
-        detail = numbers.where(drivers.eq(""), numbers + " : " + drivers)
-        text = f"{what} " + pd.Series(words, dtype="string") + " (" + detail.astype("string") + ")"
-        return text.where(~np.isnan(score), unknown)
-    detail = numbers.where(drivers.eq(""), numbers + ": " + drivers)
-    text = pd.Series(words, dtype="string") + f" {what} (" + detail.astype("string") + ")"
-    return text.where(~np.isnan(score), unknown or f"{what} unknown")
-
+def _verdict(score, threshold, drivers: pd.Series, axis: str, lang: Language) -> pd.Series:
+    """Each client's verdict on one score: ``high value score (72/100: large billing, ...)``."""
+    _ = lang.gettext
+    high, low = _(_VERDICTS[(axis, True)]), _(_VERDICTS[(axis, False)])
+    detail_of = _(_DETAIL)
+    texts = []
+    for v, why in zip(score, drivers.fillna("")):
+        if np.isnan(v):
+            texts.append(_(_UNKNOWN[axis]))
+            continue
+        points = lang.num(round(v))
+        detail = detail_of.format(score=points, drivers=why) if why else f"{points}/100"
+        texts.append((high if v >= threshold else low).format(detail=detail))
+    return pd.Series(texts, dtype="string")
 
 
 def what_would_change(
@@ -330,7 +266,7 @@ def what_would_change(
         When ``actions`` does not match a re-decision of the same inputs (other
         weights or settings were used).
     """
-    lang = check_lang(lang)
+    L = language(check_lang(lang))
     cat = load_catalogue() if catalogue is None else catalogue
     cfg = action_settings(cat, settings)
     comp = _compile(cfg)
@@ -378,7 +314,7 @@ def what_would_change(
     out = pd.DataFrame({"client_id": clients["client_id"].to_numpy(),
                         "action": pd.array(np.array(ACTIONS, dtype=object)[base], dtype="str")})
     if not cand_info:
-        out["change"] = pd.array([_WORDS[lang]["no_change"]] * n, dtype="str")
+        out["change"] = pd.array([L.gettext(_NO_CHANGE)] * n, dtype="str")
         for col in ("criterion", "from_level", "to_level", "new_action"):
             out[col] = pd.array([pd.NA] * n, dtype="str")
         out["steps"] = pd.array([pd.NA] * n, dtype="Int64")
@@ -399,17 +335,14 @@ def what_would_change(
         mask = crit == key
         current[mask] = _canonical(clients.loc[mask, key], cat, key).to_numpy(dtype=object)
 
-    def words(key, level):
-        return cat.level_label(key, level).lower()
+    change, no_change = L.gettext(_CHANGE), L.gettext(_NO_CHANGE)
 
     def sentence(k, a, b, c):
-        if lang == "en":
-            return f"{cat.label(k).lower()} {words(k, a)} → {words(k, b)} would make it {ACTIONS[c]}"
-        level = _lower_first
-        return (f"{level(cat.label(k, 'fr'))} {level(cat.level_label(k, a, 'fr'))} → "
-                f"{level(cat.level_label(k, b, 'fr'))} ferait passer à « {action_name(ACTIONS[c], 'fr')} »")
+        return change.format(criterion=lower_first(cat.label(k, L.lang)),
+                             from_level=lower_first(cat.level_label(k, a, L.lang)),
+                             to_level=lower_first(cat.level_label(k, b, L.lang)), action=action_name(ACTIONS[c], L.lang))
 
-    text = np.array([sentence(k, a, b, c) if ok else _WORDS[lang]["no_change"]
+    text = np.array([sentence(k, a, b, c) if ok else no_change
                      for k, a, b, c, ok in zip(crit, current, to, new, found)], dtype=object)
     out["change"] = pd.array(text, dtype="str")
     out["criterion"] = pd.array(np.where(found, crit, None), dtype="str")

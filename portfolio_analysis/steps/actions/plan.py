@@ -9,9 +9,9 @@ import pandas as pd
 
 from portfolio_analysis.config.action_rules import ACTIONS
 from portfolio_analysis.config.catalogue import Catalogue
-from portfolio_analysis.i18n import check_lang
+from portfolio_analysis.i18n.language import check_lang, language
 from portfolio_analysis.steps.actions._decision import _by_id
-from portfolio_analysis.steps.actions.explain import _WORDS
+from portfolio_analysis.steps.actions.explain import VALUE_BASES
 from portfolio_analysis.steps.actions.rules import action_settings
 
 
@@ -64,16 +64,16 @@ def relationship_plan(
         ``levers``, ``owner``, ``segment``, ``value_at_stake``, ``value_basis``,
         ``profit_is_estimated``, ``strategic_keep``, ``insufficient_data``.
     """
-    words = _WORDS[check_lang(lang)]
+    _ = language(check_lang(lang)).gettext
     cfg = action_settings(catalogue, settings)
     ids = actions["client_id"].astype("str").reset_index(drop=True)
     a = actions.reset_index(drop=True)
     if lifetime_values is not None:
         stake = pd.to_numeric(_by_id(lifetime_values, ids, "lifetime_value"), errors="coerce")
-        basis = words["lifetime_value"]
+        basis = _(VALUE_BASES["lifetime_value"])
     else:
         stake = pd.to_numeric(_by_id(profit, ids, "profit"), errors="coerce")
-        basis = words["annual_profit"]
+        basis = _(VALUE_BASES["profit"])
     estimated = _by_id(profit, ids, "profit_is_estimated", False).fillna(False).astype(bool)
     is_end = a["action"].eq("end").fillna(False).to_numpy(dtype=bool)
     stake = stake.astype("float64").where(~is_end, -stake.astype("float64"))

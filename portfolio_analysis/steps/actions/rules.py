@@ -19,7 +19,6 @@ import pandas as pd
 from portfolio_analysis.config.action_rules import (
     ActionsSettings,
     check_conditions,
-    drop_stale_french,
     levels_lookup,
 )
 from portfolio_analysis.config.catalogue import (
@@ -72,7 +71,7 @@ def action_settings(catalogue: Catalogue | None = None, settings: Mapping | None
     if settings:
         if not isinstance(settings, Mapping):
             raise ConfigError([Problem("settings", f"expected a mapping, got {settings!r}")])
-        cfg = deep_merge(cfg, drop_stale_french(settings))
+        cfg = deep_merge(cfg, settings)
         _, problems = validate_block(ActionsSettings, cfg, ("settings", "actions"))
         levels_of = levels_lookup(cat.raw.get("criteria"), cat.raw.get("fields"))
         problems += [Problem(path, message) for path, message in check_conditions(cfg, levels_of)]
@@ -87,7 +86,7 @@ def _in_force(block: Mapping) -> dict[str, Any]:
     threshold = cfg["threshold"]
     pair = list(threshold) if isinstance(threshold, (list, tuple)) else [threshold, threshold]
     cfg["threshold"] = float(pair[0]), float(pair[1])
-    cfg["quadrants"] = {k: {**q, "label": str(q.get("label") or k.replace("_", " "))}
+    cfg["quadrants"] = {k: {**q, "label": q.get("label") or k.replace("_", " ")}
                         for k, q in (cfg["quadrants"] or {}).items() if q is not None}
     cfg["conditions"] = {k: c for k, c in (cfg["conditions"] or {}).items() if c is not None}
     cfg["guards"] = [{"name": f"guard_{i}", **g} for i, g in enumerate(cfg["guards"] or [])]

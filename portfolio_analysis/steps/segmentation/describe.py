@@ -1,14 +1,20 @@
-"""What the groups are: profiles, names, each client against its group, its nearest peers."""
+"""What the groups are: profiles, names, each client against its group, its nearest peers.
+
+The words (group names, how a client differs) are built once, in the language asked for:
+phrases from the message catalogue, criteria and levels in the catalogue's labels,
+numbers by Babel.
+"""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping, Sequence
-from functools import reduce
 
 import numpy as np
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue
+from portfolio_analysis.i18n.language import N_, Language, language, lower_first
 from portfolio_analysis.steps.segmentation._common import _align_labels, _catalogue
 from portfolio_analysis.steps.segmentation._gower import (
     _block,
@@ -29,15 +35,21 @@ __all__ = [
 ]
 
 # how a trait reads in a segment name ({level} and {criterion} are the catalogue's labels)
+_LEVEL_ALONE = ("relationship_type", "business_type")  # "Partnership", "Investor"
 _PHRASES = {
-    "relationship_type": "{level}",
-    "business_type": "{level}",
-    "decision_criteria": "buys on {level}",
-    "ease_of_collaboration": "{level} to work with",
-    "business_outlook": "{level} business",
+    "decision_criteria": N_("buys on {level}"),
+    "ease_of_collaboration": N_("{level} to work with"),
+    "business_outlook": N_("{level} business"),
 }
+_TRAIT = N_("{level} {criterion}")  # "high profitability"
+_NO_TRAIT = N_("no {criterion}")  # a criterion's level "none": "no R&D collaboration"
+_MIXED = N_("Mixed group {n}")
 _TERCILES = ("low", "medium", "high")
-_TERCILE_LABELS = {"en": ("Low", "Medium", "High"), "fr": ("Faible", "Moyen", "Élevé")}
+_TERCILE_LABELS = (N_("Low"), N_("Medium"), N_("High"))
+# how a client differs from its group's medoid
+_DIFFERENCE = N_("{criterion}: {value} (medoid: {medoid})")
+_SEPARATOR = N_("; ")
+MISSING = N_("missing")
 
 
 # -- profiles and names ------------------------------------------------------------------
@@ -52,7 +64,7 @@ def _level_table(clients: pd.DataFrame, cat: Catalogue, key: str, kind: str, lan
         ind = np.zeros((n, 3))
         ind[np.arange(n), np.clip(idx, 0, 2)] = 1.0
         ind[~ok] = np.nan
-        return ind, list(_TERCILES), list(_TERCILE_LABELS.get(lang, _TERCILE_LABELS["en"]))
+        return ind, list(_TERCILES), [language(lang).gettext(label) for label in _TERCILE_LABELS]
     text = _text(clients[key])
     known = cat.criteria[key].level_keys if key in cat.criteria else (
         [str(lv["key"]) for lv in cat.fields[key].get("levels") or []] if key in cat.fields else []
@@ -175,26 +187,21 @@ def segment_profiles(
     return out
 
 
-def _lower_first(text: str) -> str:
-    if len(text) >= 2 and text[:2].isupper():
-        return text  # an acronym: R&D, TCO
-    return text[:1].lower() + text[1:]
-
-
-def _phrase(cat: Catalogue, key: str, level: str, level_label: str, lang: str) -> str:
+def _phrase(cat: Catalogue, key: str, level: str, level_label: str, L: Language) -> str:
+    """How a group's trait (a criterion's dominant level) reads in its name, in ``L``'s language."""
     known = key in cat.criteria or key in cat.fields
-    crit_label = cat.label(key, lang) if known else str(key)
-    if lang == "en" and key in _PHRASES:
-        template = _PHRASES[key]
-    elif not known:
-        template = "{criterion} {level}" if level not in _TERCILES else "{level} {criterion}"
-    elif lang == "en" and level == "none":
-        return f"no {_lower_first(crit_label)}"
-    elif lang == "en":
-        template = "{level} {criterion}"
+    crit_label = cat.label(key, L.lang) if known else str(key)
+    if key in _LEVEL_ALONE:
+        template = "{level}"
+    elif key in _PHRASES:
+        template = L.gettext(_PHRASES[key])
+    elif not known and level not in _TERCILES:
+        template = "{criterion} {level}"  # a column the catalogue does not know: its name, its value
+    elif level == "none":
+        template = L.gettext(_NO_TRAIT)
     else:
-        template = "{criterion} {level}"
-    return template.format(level=_lower_first(level_label), criterion=_lower_first(crit_label))
+        template = L.gettext(_TRAIT)
+    return template.format(level=lower_first(level_label), criterion=lower_first(crit_label))
 
 
 def name_segments(
@@ -230,6 +237,7 @@ def name_segments(
     Series of str indexed by ``segment``, named ``name``.
     """
     cat = _catalogue(catalogue)
+    L = language(lang)
     keys = profiles.attrs.get("criteria") or [
         c[: -len("_portfolio_pct")] for c in profiles.columns if c.endswith("_portfolio_pct")
     ]
@@ -246,14 +254,14 @@ def name_segments(
             if float(share) >= min_share and gain > 1e-9:
                 label = row.get(f"{key}_label")
                 label = str(label) if label is not None and not pd.isna(label) else str(level)
-                cand.append((-round(gain, 9), order, _phrase(cat, key, str(level), label, lang)))
+                cand.append((-round(gain, 9), order, _phrase(cat, key, str(level), label, L)))
         traits[seg] = [p for _, _, p in sorted(cand)]
     used = dict.fromkeys(profiles.index, max(1, int(n_traits)))
 
     def build(seg):
         parts = traits[seg][: used[seg]]
         if not parts:
-            return f"Mixed group {seg}" if lang == "en" else f"Groupe mixte {seg}"
+            return L.gettext(_MIXED).format(n=seg)
         text = ", ".join(parts)
         return text[:1].upper() + text[1:]
 
@@ -277,14 +285,15 @@ def name_segments(
 
 
 # -- each client against its group -----------------------------------------------------------
-def _value_words(clients: pd.DataFrame, cat: Catalogue, key: str, kind: str, lang: str) -> np.ndarray:
-    """Each client's value of a criterion as a reader sees it (labels, amounts)."""
+def _value_words(clients: pd.DataFrame, cat: Catalogue, key: str, kind: str, L: Language) -> np.ndarray:
+    """Each client's value of a criterion as a reader sees it (labels, amounts), in ``L``'s language."""
+    missing = L.gettext(MISSING)
     if kind in ("numeric", "log"):
         x = _numeric_values(clients, cat, key)
         growth = key == "billing_growth" or (key in cat.criteria and cat.criteria[key].spec.get("source") ==
                                              "billing_growth")
-        words = np.array([f"{v:+.0%}" if growth else f"{v:,.0f}" for v in np.nan_to_num(x)], dtype=object)
-        words[~np.isfinite(x)] = "missing"
+        words = np.array([L.percent(v, sign=True) if growth else L.num(v) for v in np.nan_to_num(x)], dtype=object)
+        words[~np.isfinite(x)] = missing
         return words
     text = _text(clients[key])
     uniq = text.dropna().unique()
@@ -292,12 +301,22 @@ def _value_words(clients: pd.DataFrame, cat: Catalogue, key: str, kind: str, lan
     if kind == "multi":
         def words_of(value):
             items = [t.strip() for t in str(value).split(";") if t.strip()]
-            return ", ".join(_lower_first(cat.level_label(key, t, lang)) if known else t for t in items)
+            return ", ".join(lower_first(cat.level_label(key, t, L.lang)) if known else t for t in items)
     else:
         def words_of(value):
-            return _lower_first(cat.level_label(key, value, lang)) if known else str(value)
+            return lower_first(cat.level_label(key, value, L.lang)) if known else str(value)
     mapping = {u: words_of(u) for u in uniq}
-    return text.map(mapping).fillna("missing").to_numpy(dtype=object)
+    return text.map(mapping).fillna(missing).to_numpy(dtype=object)
+
+
+def _fill_arrays(template: str, n: int, **fields) -> np.ndarray:
+    """``template`` filled element-wise with texts or arrays of ``n`` texts (a vectorised ``str.format``)."""
+    out = np.full(n, "", dtype=object)
+    for literal, field, _, _ in string.Formatter().parse(template):
+        out = out + literal
+        if field is not None:
+            out = out + np.asarray(fields[field], dtype=object)
+    return out
 
 
 def client_differences(
@@ -361,21 +380,20 @@ def client_differences(
     differs = has & np.where(numeric, np.nan_to_num(d) >= numeric_tolerance - 1e-12, np.nan_to_num(d) > 0)
     contrib = np.where(differs, np.nan_to_num(d) * w, -1.0)
     order = np.argsort(-contrib, axis=1, kind="stable")
+    L = language(lang)
+    difference, sep = L.gettext(_DIFFERENCE), L.gettext(_SEPARATOR)
     texts = np.empty(d.shape, dtype=object)
     for col, key in enumerate(per.columns):
         kind = enc.kinds[key]
-        words = _value_words(clients, cat, key, kind, lang)
+        words = _value_words(clients, cat, key, kind, L)
         known = key in cat.criteria or key in cat.fields
         label = cat.label(key, lang) if known else str(key)
-        medoid_word = "médoïde" if lang == "fr" else "medoid"
-        texts[:, col] = np.where(
-            differs[:, col], label + ": " + words + " (" + medoid_word + ": " + words[j] + ")", ""
-        )
+        texts[:, col] = np.where(differs[:, col], _fill_arrays(difference, len(enc), criterion=label,
+                                                               value=words, medoid=words[j]), "")
     ordered = np.take_along_axis(texts, order, axis=1)
     ordered_diff = np.take_along_axis(differs, order, axis=1)
-    pieces = [np.where(ordered_diff[:, c], ordered[:, c] + "; ", "") for c in range(ordered.shape[1])]
-    joined = reduce(np.add, pieces, np.full(len(enc), "", dtype=object)) if pieces else np.full(len(enc), "")
-    joined = pd.Series(joined, dtype="str").str.removesuffix("; ")
+    joined = pd.Series([sep.join(t for t, shown in zip(row, flags) if shown)
+                        for row, flags in zip(ordered, ordered_diff)], dtype="str")
     n_diff = differs.sum(axis=1)
     main = np.where(n_diff > 0, np.array(per.columns, dtype=object)[order[:, 0]], None)
     return pd.DataFrame(
