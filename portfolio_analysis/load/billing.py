@@ -18,7 +18,7 @@ them, and adds the clients found only in the invoices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,8 @@ import pyarrow.compute as pc
 from portfolio_analysis.config.catalogue import normalise
 from portfolio_analysis.load.arrow_cells import _FLOAT_ID, _WS, _combine, _encode
 
-__all__ = ["LAST_COMPLETE_MONTH", "UNSPECIFIED", "InvoiceTables", "aggregate_invoices", "category_column", "fill_register", "last_complete_day"]
+__all__ = ["LAST_COMPLETE_MONTH", "UNSPECIFIED", "InvoiceTables", "aggregate_invoices", "category_column", "fill_register",
+           "last_complete_day", "outlier_cut"]
 
 #: ``reference_date`` meaning the end of the last complete month of the lines.
 LAST_COMPLETE_MONTH = "last-complete-month"
@@ -67,6 +68,12 @@ class InvoiceTables:
     previous_complete : bool
         Whether the lines reach back to the previous window (the first line is at
         most one month after its start); when not, ``billing_previous`` is NaN.
+    by_year_category : DataFrame
+        ``year``, ``service_category``, ``billing``: the whole portfolio per calendar year and category.
+    summary : dict
+        ``n_lines`` (loaded), ``first_date``, ``last_date``, ``n_credit_lines`` (negative amounts), and
+        from :func:`~portfolio_analysis.load.history.load_history` the ``engine``, the ``date_order`` read
+        per file and why dates were left out of the reference (``outliers``).
     """
 
     by_year: pd.DataFrame
@@ -77,12 +84,52 @@ class InvoiceTables:
     current_window: tuple | None = None
     previous_window: tuple | None = None
     previous_complete: bool = False
+    by_year_category: pd.DataFrame | None = None
+    summary: dict = field(default_factory=dict)
 
 
 def last_complete_day(day: int) -> pd.Timestamp:
     """The last day of the last complete month up to ``day`` (days since 1970): ``day`` itself when it ends its month."""
     last = pd.Timestamp(np.datetime64(int(day), "D"))
     return last if last.is_month_end else last.replace(day=1) - pd.Timedelta(days=1)
+
+
+def outlier_cut(days: np.ndarray, counts: np.ndarray, run_day: int | None) -> tuple[int | None, str | None]:
+    """The last day that is not far beyond the rest of the lines, and why later days are (None: none are).
+
+    ``days`` (days since 1970) and ``counts`` give the lines per day. A day is far
+    beyond the rest when it is after ``run_day`` (today), unless every line is, or
+    when it lies above a gap of more than a year under which 99 % of the lines are.
+
+    >>> import numpy as np
+    >>> day = lambda s: int(np.datetime64(s, "D").astype(int))
+    >>> cut, why = outlier_cut(np.array([day("2024-01-02"), day("2024-03-01"), day("2099-01-01")]),
+    ...                        np.array([500, 400, 1]), day("2026-01-01"))
+    >>> str(np.datetime64(cut, "D")), why
+    ('2024-03-01', 'after the run date 2026-01-01')
+    """
+    if len(days) == 0:
+        return None, None
+    order = np.argsort(days)
+    days, counts = np.asarray(days, np.int64)[order], np.asarray(counts, np.int64)[order]
+    top, reasons = len(days), []
+    if run_day is not None and days[0] <= run_day < days[-1]:
+        top = int(np.searchsorted(days, run_day, side="right"))
+        reasons.append(f"after the run date {np.datetime64(int(run_day), 'D')}")
+    total = counts.sum()
+    above = np.cumsum(counts[::-1])[::-1]  # lines on or after each day
+    gap_at = None
+    for i in range(top - 1, 0, -1):
+        if above[i] - (above[top] if top < len(days) else 0) > 0.01 * total:
+            break
+        if days[i] - days[i - 1] > 365:
+            gap_at = i
+    if gap_at is not None:
+        top = gap_at
+        reasons.insert(0, f"more than a year after the other lines, which end on {np.datetime64(int(days[top - 1]), 'D')}")
+    if top == len(days):
+        return int(days[-1]), None
+    return int(days[top - 1]), "; ".join(reasons)
 
 
 def _windows(ref: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -93,7 +140,7 @@ def _day(ts: pd.Timestamp) -> int:
     return int(np.datetime64(ts.normalize().date(), "D").astype(np.int64))
 
 
-def aggregate_invoices(invoices: pd.DataFrame, *, reference_date: Any = None) -> InvoiceTables:
+def aggregate_invoices(invoices: pd.DataFrame, *, reference_date: Any = None, run_date: Any = None) -> InvoiceTables:
     """Billing per client per year, per month, per category, and over 12-month windows.
 
     Parameters
@@ -108,6 +155,10 @@ def aggregate_invoices(invoices: pd.DataFrame, *, reference_date: Any = None) ->
         it is its month's last day, else the last day of the month before (invoices
         exported on 9 December end on 30 November, so that a month cut short does not
         pass for a drop). Times are ignored: windows are made of whole days.
+
+    run_date : date-like, optional
+        Today by default: lines dated after it, or more than a year beyond the bulk
+        of the lines, do not set the default reference date (see :func:`outlier_cut`).
 
     Returns
     -------
@@ -140,14 +191,14 @@ def aggregate_invoices(invoices: pd.DataFrame, *, reference_date: Any = None) ->
         raise ValueError(f"invoices lacks column(s) {missing}; load them with load_invoices")
     if len(invoices) == 0:
         return _empty_tables()
-    return _aggregate_numpy(invoices, reference_date)
+    return _aggregate_numpy(invoices, reference_date, run_date)
 
 
 def _empty_tables() -> InvoiceTables:
     def frame(cols: dict) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
 
-    return InvoiceTables(
+    tables = InvoiceTables(
         by_year=frame({"client_id": "str", "year": "int64", "billing": "float64"}),
         by_month=frame({"client_id": "str", "month": "datetime64[us]", "billing": "float64"}),
         by_category=frame({"client_id": "str", "service_category": "str", "billing": "float64"}),
@@ -163,7 +214,10 @@ def _empty_tables() -> InvoiceTables:
             }
         ),
         reference_date=None,
+        by_year_category=frame({"year": "int64", "service_category": "str", "billing": "float64"}),
     )
+    tables.summary.update(n_lines=0, first_date=None, last_date=None, n_credit_lines=0)
+    return tables
 
 
 def _sorted_codes(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -211,7 +265,7 @@ def _sum_by(
     )
 
 
-def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTables:
+def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any, run_date: Any = None) -> InvoiceTables:
     codes, clients = _sorted_codes(invoices["client_id"])
     n_clients = len(clients)
     stamps = invoices["date"].to_numpy("datetime64[us]")
@@ -222,13 +276,17 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
     day = (micros // 86_400_000_000).astype(np.int32)
     d0, d1 = int(day.min()), int(day.max())
     day -= d0
+    per_day = np.bincount(day)
+    present_days = np.flatnonzero(per_day)
+    run = pd.Timestamp(run_date) if run_date is not None else pd.Timestamp.today()
+    last, _ = outlier_cut(present_days + d0, per_day[present_days], _day(run))
 
     if isinstance(reference_date, str) and reference_date == LAST_COMPLETE_MONTH:
-        ref = last_complete_day(d1)
+        ref = last_complete_day(last)
     elif reference_date is not None:
         ref = pd.Timestamp(reference_date).normalize()
     else:
-        ref = pd.Timestamp(np.datetime64(d1, "D"))
+        ref = pd.Timestamp(np.datetime64(last, "D"))
     cur_start, prev_start = _windows(ref)
     ref_d, cur_d, prev_d = _day(ref), _day(cur_start), _day(prev_start)
     previous_complete = d0 <= _day(prev_start + pd.DateOffset(months=1))
@@ -345,7 +403,20 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
             "n_lines": n_lines,
         }
     )
-    return InvoiceTables(
+    # the portfolio per year and category, all lines
+    all_cats = np.bincount(cat_codes.astype(np.int64) * n_months + month, weights=amount,
+                           minlength=n_cats * n_months).reshape(n_cats, n_months)
+    month_years = (np.arange(n_months) + m0).astype("datetime64[M]").astype("datetime64[Y]").astype(np.int64) + 1970
+    counts_cm = np.bincount(cat_codes.astype(np.int64) * n_months + month, minlength=n_cats * n_months)
+    has = counts_cm.reshape(n_cats, n_months) > 0
+    rows = []
+    for year in np.unique(month_years):
+        cols = month_years == year
+        for c in np.flatnonzero(has[:, cols].any(axis=1)):
+            rows.append((int(year), cats[int(c)].as_py(), float(all_cats[c, cols].sum())))
+    by_year_category = pd.DataFrame(rows, columns=["year", "service_category", "billing"]).astype(
+        {"year": "int64", "service_category": "str", "billing": "float64"})
+    tables = InvoiceTables(
         by_year=by_year,
         by_month=by_month,
         by_category=by_category,
@@ -354,7 +425,11 @@ def _aggregate_numpy(invoices: pd.DataFrame, reference_date: Any) -> InvoiceTabl
         current_window=(cur_start, ref),
         previous_window=(prev_start, cur_start),
         previous_complete=bool(previous_complete),
+        by_year_category=by_year_category,
     )
+    tables.summary.update(n_lines=len(invoices), first_date=pd.Timestamp(stamps.min()),
+                          last_date=pd.Timestamp(stamps.max()), n_credit_lines=int((amount < 0).sum()))
+    return tables
 
 
 # ----------------------------------------------------------------------------

@@ -193,6 +193,7 @@ class ValidationReport:
     def __init__(self) -> None:
         self._rows: list[dict] = []
         self._frames: list[pd.DataFrame] = []
+        self._counts: list[dict] = []
         self.files: dict[str, FileStats] = {}
 
     # -- filling -----------------------------------------------------
@@ -233,6 +234,25 @@ class ValidationReport:
                 frame["params"] = None
             self._frames.append(frame[PROBLEM_COLUMNS])
 
+    def add_count(self, severity, file, column, message, n, *, params=None) -> None:
+        """``n`` more problems of one kind in ``file``, counted but not listed one by one.
+
+        A loader that quotes a bounded sample of the lines with a problem gives the
+        rest here: they count in :attr:`n_errors` and :attr:`n_warnings`, and the text
+        and JSON forms give their number.
+        """
+        if n > 0:
+            params = encode_params(params)
+            self._counts.append({"severity": severity, "file": str(file), "column": column, "n": int(n),
+                                 "message": problem_message(message, params, "en"), "template": message,
+                                 "params": params})
+
+    @property
+    def counted(self) -> pd.DataFrame:
+        """The problems counted but not listed: severity, file, column, n, message, template, params."""
+        cols = ["severity", "file", "column", "n", "message", "template", "params"]
+        return pd.DataFrame(self._counts, columns=cols)
+
     def stats(self, file: str, kind: str) -> FileStats:
         """The counters of one file (created on first use)."""
         if file not in self.files:
@@ -242,6 +262,7 @@ class ValidationReport:
     def merge(self, other: ValidationReport) -> None:
         self._rows.extend(other._rows)
         self._frames.extend(other._frames)
+        self._counts.extend(other._counts)
         self.files.update(other.files)
 
     # -- reading -----------------------------------------------------
@@ -264,13 +285,13 @@ class ValidationReport:
     def n_errors(self) -> int:
         return sum(r["severity"] == "error" for r in self._rows) + sum(
             int((f["severity"] == "error").sum()) for f in self._frames
-        )
+        ) + sum(c["n"] for c in self._counts if c["severity"] == "error")
 
     @property
     def n_warnings(self) -> int:
         return sum(r["severity"] == "warning" for r in self._rows) + sum(
             int((f["severity"] == "warning").sum()) for f in self._frames
-        )
+        ) + sum(c["n"] for c in self._counts if c["severity"] == "warning")
 
     @property
     def has_errors(self) -> bool:
@@ -291,13 +312,24 @@ class ValidationReport:
         problems = problems_in(self.problems, lang)[READER_COLUMNS]
         problems = problems.astype(object).where(problems.notna(), None)
         out = {"n_errors": self.n_errors, "n_warnings": self.n_warnings, "files": []}
+        counted = self._counted_in(lang)
         for stats in self.files.values():
             mine = problems[problems["file"] == stats.file]
-            out["files"].append({**asdict(stats), "problems": mine.to_dict(orient="records")})
+            entry = {**asdict(stats), "problems": mine.to_dict(orient="records")}
+            more = counted[counted["file"] == stats.file]
+            if len(more):
+                entry["not_listed"] = more[["severity", "column", "message", "n"]].to_dict(orient="records")
+            out["files"].append(entry)
         orphan = problems[~problems["file"].isin(list(self.files))]
         if len(orphan):
             out["files"].append({"file": None, "problems": orphan.to_dict(orient="records")})
         return out
+
+    def _counted_in(self, lang: str) -> pd.DataFrame:
+        counted = self.counted
+        if len(counted):
+            counted = problems_in(counted.assign(suggestion=None, value=None), lang)
+        return counted
 
     def to_json(self, *, lang: str = "en", **kwargs) -> str:
         return json.dumps(self.to_dict(lang=lang), ensure_ascii=False, default=int, **kwargs)
@@ -335,10 +367,14 @@ class ValidationReport:
             hint = (" " + _("(did you mean {suggestion}?)").format(suggestion=repr(p.suggestion))
                     if isinstance(p.suggestion, str) and p.suggestion else "")
             lines.append(f"  {p.severity:<7} {where}: {what}{': ' if what else ''}{message}{hint}")
-        if max_rows is not None and len(probs) > max_rows:
-            rest = probs.iloc[max_rows:]
+        counted = self._counted_in(lang)
+        if (max_rows is not None and len(probs) > max_rows) or len(counted):
+            rest = probs.iloc[max_rows:] if max_rows is not None else probs.iloc[0:0]
             counts = rest.groupby(["severity", "column", "message"], dropna=False).size()
-            lines.append(_("... and {n} more:").format(n=L.num(len(rest))))
+            if len(counted):
+                more = counted.groupby(["severity", "column", "message"], dropna=False)["n"].sum()
+                counts = counts.add(more, fill_value=0).astype(int)
+            lines.append(_("... and {n} more:").format(n=L.num(int(counts.sum()))))
             for (sev, col, msg), n in counts.sort_values(ascending=False).items():
                 lines.append("  " + _("{n} x {severity} in {column}: {message}").format(
                     n=f"{L.num(n):>8}", severity=sev, column=col, message=msg))
