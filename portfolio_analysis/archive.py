@@ -56,6 +56,13 @@ def _input_record(kind: str, item) -> dict | None:
         digest.update(repr(list(item.columns)).encode())
         return {"kind": kind, "file": "<DataFrame>", "rows": len(item), "sha256": digest.hexdigest()}
     p = Path(item)
+    if p.is_dir() or any(ch in str(item) for ch in "*?["):  # a folder or a glob of invoice files: each file's bytes
+        from portfolio_analysis.load.engines import _expand
+
+        files = _expand(item)[1]
+        digest = hashlib.sha256("".join(f"{f.name}:{file_sha256(f)};" for f in files).encode())
+        return {"kind": kind, "file": p.name, "path": str(p.resolve()) if p.exists() else str(item),
+                "files": len(files), "bytes": sum(f.stat().st_size for f in files), "sha256": digest.hexdigest()}
     return {"kind": kind, "file": p.name, "path": str(p.resolve()), "bytes": p.stat().st_size,
             "sha256": file_sha256(p)}
 

@@ -40,6 +40,11 @@ def _add_data_args(p: argparse.ArgumentParser, *, clients_positional: bool) -> N
         "--map", dest="mapping", action="append", default=[], metavar="FIELD=COLUMN",
         help="the file's column for one of our fields, e.g. --map client_id=CustomerID (repeatable)",
     )
+    p.add_argument(
+        "--engine", choices=("duckdb", "spark", "pandas"),
+        help="what checks and sums the invoice lines (default settings.loading.engine: duckdb); "
+             "--invoices may then be a folder or a glob of Parquet files",
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -192,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if getattr(args, "engine", None):  # one setting: the configuration carries it to every step
+        args.overrides = [*args.overrides, f"settings.loading.engine={args.engine}"]
     if args.command in ("validate", "report", "template"):
         status = _config_problems(args)
         if status is not None:

@@ -189,6 +189,13 @@ class Analysis:
         return c.astype("object").where(c.notna() & (c.astype("str") != ""), c.index.to_series())
 
 
+def _yearly_lines(by_year_category: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio's billing per year and category as lines (one per year and category) for the financials."""
+    return pd.DataFrame({"date": pd.to_datetime(by_year_category["year"].astype(str) + "-01-01"),
+                         "amount": by_year_category["billing"].to_numpy(),
+                         "service_category": by_year_category["service_category"].astype(object).to_numpy()})
+
+
 def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> Analysis:
     """Run every step of the analysis on ``portfolio`` once, with the configuration ``config``.
 
@@ -260,12 +267,12 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
                          if by_month is not None else {"wape_pct": None, "method": method})
     facts["reference_period"] = ({"start": tables.current_window[0], "end": tables.current_window[1],
                                   "last_month": str(end_month) if end_month is not None else None,
-                                  "last_invoice": portfolio.invoices["date"].max()}
+                                  "last_invoice": tables.summary.get("last_date")}
                                  if reference is not None else None)
     t["financial_trends"] = change.merge(projection.table, on="client_id", how="left", suffixes=("", "_proj"))
     t["monthly_billing"] = financials.portfolio_monthly(by_month, projection, end=end)
-    t["billing_by_year"] = (financials.billing_by_year_and_category(portfolio.invoices).reset_index()
-                            if portfolio.invoices is not None else pd.DataFrame({"year": pd.Series(dtype="int64")}))
+    t["billing_by_year"] = (financials.billing_by_year_and_category(_yearly_lines(tables.by_year_category)).reset_index()
+                            if tables is not None else pd.DataFrame({"year": pd.Series(dtype="int64")}))
     facts["financials"] = {"declining_threshold": fin["declining_threshold"], "has_invoices": by_month is not None,
                            "n_months": int(t["monthly_billing"]["billed"].notna().sum())}
     lap("profiles and financials")

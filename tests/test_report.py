@@ -181,6 +181,14 @@ def test_from_invoices_alone_nothing_is_ended_on_missing_data(tmp_path):
     assert main(["report", "--invoices", str(SAMPLE / "invoices.csv"), "--out", str(out)]) == 0
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert s["n_clients"] == 300 and s["rows_rejected"] == 3
-    assert s["total_profit"] is None and s["whale_peak_pct"] is None  # no profit figures: no whale curve
+    # no register: the profit is the lines' billing less their cost over the 12 months to 31 December 2025
+    lines = pd.read_csv(SAMPLE / "invoices.csv", dtype={"client_id": "str"})
+    day = pd.to_datetime(lines["date"], format="%Y-%m-%d", errors="coerce")
+    amount = pd.to_numeric(lines["amount"], errors="coerce")
+    current = lines[lines["client_id"].notna() & amount.notna() & (day > "2024-12-31") & (day <= "2025-12-31")]
+    by_client = current.assign(amount=amount).groupby("client_id").agg(billing=("amount", "sum"), cost=("cost", "sum"),
+                                                                       with_cost=("cost", "count"))
+    expected = (by_client["billing"] - by_client["cost"])[by_client["with_cost"] > 0].sum()
+    assert s["total_profit"] == pytest.approx(expected, rel=1e-9)
     assert s["actions"]["end"] == 0 and s["insufficient_data_clients"] == 300
     assert "Executive summary" in (out / "report.html").read_text(encoding="utf-8")

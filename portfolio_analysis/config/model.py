@@ -174,9 +174,24 @@ def _day(value: Any) -> Any:
     fail(f"{value!r} is not a day written YYYY-MM-DD")
 
 
+def _memory(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\s*\d+(\.\d+)?\s*(K|M|G|T)i?B\s*", value, re.IGNORECASE):
+        fail(f"{value!r} is not an amount of memory such as '2GB' or '500MB'")
+    return value.strip()
+
+
 class LoadingSettings(Strict):
     date_formats: list[Text]
     reference_date: typing.Annotated[Any, BeforeValidator(_day)] = None
+    engine: Literal["duckdb", "spark", "pandas"] = "duckdb"
+    memory_limit: typing.Annotated[Any, BeforeValidator(_memory)] = None
+    spill_folder: Text = None
+    threads: Whole(1, optional=True) = None
+    max_amount: Number(0, open_low=True) = 1e15
+    problem_rows: Whole(1) = 20
+    spark_master: Text = None
 
 
 class SegmentationSettings(Strict):

@@ -128,7 +128,7 @@ def _series_cells(s: pd.Series) -> _Cells:
     if pd.api.types.is_numeric_dtype(s.dtype):
         return _Cells(pa.array(s.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True), None, n)
     if pd.api.types.is_string_dtype(s.dtype) and not pd.api.types.is_object_dtype(s.dtype):
-        return _Cells(None, pa.array(s).cast(pa.large_string()), n)
+        return _Cells(None, _combine(pa.array(s)).cast(pa.large_string()), n)  # a concat gives several chunks
     values = s.to_numpy(dtype=object)
     kind = pd.api.types.infer_dtype(values, skipna=True)
     missing = pd.isna(values)

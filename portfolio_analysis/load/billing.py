@@ -447,7 +447,7 @@ def category_column(category: Any) -> str:
     return f"billing__{key}"
 
 
-def fill_register(clients: pd.DataFrame | None, tables: InvoiceTables) -> pd.DataFrame:
+def fill_register(clients: pd.DataFrame | None, tables: InvoiceTables, *, report=None) -> pd.DataFrame:
     """Fill a client register's billing from invoices where it lacks them, and add invoice-only clients.
 
     Parameters
@@ -469,6 +469,11 @@ def fill_register(clients: pd.DataFrame | None, tables: InvoiceTables) -> pd.Dat
         the invoices only where the register's cell is missing; a value the
         register gives is never replaced. Clients of the register absent from
         the invoices keep what they had. Missing columns are added.
+        When the lines carry a cost (or a margin), ``profit`` over the current 12
+        months -- billing less cost, or the margins summed -- fills the clients
+        whose register gives neither ``profit`` nor ``margin_pct``; they are
+        flagged ``profit_from_invoices`` and ``report`` (a
+        :class:`~portfolio_analysis.load.validation.ValidationReport`) says how many.
 
     Examples
     --------
@@ -531,4 +536,40 @@ def fill_register(clients: pd.DataFrame | None, tables: InvoiceTables) -> pd.Dat
         extra["from_invoices_only"] = True
         base = pd.concat([base, extra[[c for c in extra.columns if c in base.columns]]], ignore_index=True)
     base["from_invoices_only"] = base["from_invoices_only"].astype(bool)
-    return base
+    return _profit_from_lines(base, tables, report)
+
+
+def _profit_from_lines(base: pd.DataFrame, tables: InvoiceTables, report) -> pd.DataFrame:
+    """``profit`` from the lines' cost or margin where the register has neither profit nor margin rate."""
+    per = tables.per_client.set_index(tables.per_client["client_id"].astype("str"))
+    if "margin" in per.columns and per["margin"].notna().any():
+        lines_profit, source = per["margin"], "margin"
+    elif "cost" in per.columns and per["cost"].notna().any():
+        lines_profit, source = per["billing"] - per["cost"], "cost"
+    else:
+        return base
+    key = _id_key(base["client_id"])
+    from_lines = pd.Series(lines_profit.reindex(key.to_numpy()).to_numpy(np.float64), index=base.index)
+    profit = pd.to_numeric(base["profit"], errors="coerce") if "profit" in base.columns else None
+    margin = pd.to_numeric(base["margin_pct"], errors="coerce") if "margin_pct" in base.columns else None
+    missing = pd.Series(True, index=base.index)
+    if profit is not None:
+        missing &= profit.isna()
+    if margin is not None:
+        missing &= margin.isna()
+    fill = missing & from_lines.notna()
+    if not fill.any():
+        return base
+    out = base.copy()
+    out["profit"] = (profit if profit is not None else pd.Series(np.nan, index=base.index)).where(~fill, from_lines)
+    out["profit_from_invoices"] = fill.to_numpy()
+    if report is not None:
+        from portfolio_analysis.i18n.language import N_
+
+        message = (N_("the profit of {n} clients is their billing less the cost of their invoice lines over the "
+                      "current 12 months: the register gives no profit for them")
+                   if source == "cost" else
+                   N_("the profit of {n} clients is the sum of the margins of their invoice lines over the current "
+                      "12 months: the register gives no profit for them"))
+        report.add("warning", "<invoices>", None, "profit", None, message, params={"n": int(fill.sum())})
+    return out

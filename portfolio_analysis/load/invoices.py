@@ -271,16 +271,32 @@ class _Lines:
         ]
         del date_cells
         amount = None
+        kept_cells = {}
         for field in ["amount"] if "amount" in columns else ["quantity", "unit_price"]:
-            number_cells = cells.pop(field)
+            number_cells = kept_cells[field] = cells.pop(field)
             values, blank, bad = _parse_numbers(number_cells)
+            # a number too large (1e309, or beyond ±1e15) is not "not a number": it is rejected as too large
+            huge = (bad & _not_finite(number_cells)) | (~bad & ~blank & ~(np.abs(values) <= _MAX_AMOUNT))
+            if field != "amount":
+                huge[:] = False
+            bad_text = bad & ~huge
+            values = values if not huge.any() else np.where(huge, np.nan, values)
             amount = values if amount is None else amount * values
             blank_line &= blank
             checks += [
                 _Check("error", field, blank, _BLANK[field]),
-                _Check("error", field, bad, _MESSAGES["bad_number"], _bad_text(number_cells, bad)),
+                _Check("error", field, bad_text, _MESSAGES["bad_number"], _bad_text(number_cells, bad_text)),
             ]
-            del number_cells
+            if huge.any():
+                checks.append(_Check("error", field, huge, _MESSAGES["huge"], _bad_text(number_cells, huge),
+                                     params=encode_params({"limit": f"{_MAX_AMOUNT:g}"})))
+        if "amount" not in columns:  # each factor read, the product too large: rejected, quoting the quantity
+            product_huge = ~np.isnan(amount) & ~(np.abs(amount) <= _MAX_AMOUNT)
+            if product_huge.any():
+                checks.append(_Check("error", "quantity", product_huge, _MESSAGES["product_huge"],
+                                     _bad_text(kept_cells["quantity"], product_huge),
+                                     params=encode_params({"limit": f"{_MAX_AMOUNT:g}"})))
+        del kept_cells
         cost = None
         if "cost" in columns:
             cost_cells = cells.pop("cost")
@@ -422,7 +438,30 @@ def _bad_text(cells: _Cells, bad: np.ndarray) -> list:
     return cells.strings_at(np.flatnonzero(bad)) if bad.any() else []
 
 
+_MAX_AMOUNT = 1e15
+
+
+def _not_finite(cells: _Cells) -> np.ndarray:
+    """Cells holding a number that is not finite (``inf``, ``1e309``): read, but too large."""
+    if cells.typed is not None and not pa.types.is_timestamp(cells.typed.type):
+        typed = _mask(pc.is_inf(cells.typed.cast(pa.float64())))
+    else:
+        typed = np.zeros(cells.n, bool)
+    if cells.text is None:
+        return typed
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(cells.as_text()))
+    sci = _mask(pc.match_substring_regex(text, r"^[+-]?[0-9]+([.,][0-9]+)?e[+-]?[0-9]+$"))
+    if sci.any():
+        values = pc.cast(pc.replace_substring(text.filter(pa.array(sci)), ",", "."), pa.float64(), safe=False)
+        big = np.zeros(cells.n, bool)
+        big[np.flatnonzero(sci)] = _mask(pc.is_inf(values))
+        return typed | big
+    return typed
+
+
 _MESSAGES = {
+    "huge": N_("not a finite amount, or beyond ±{limit}; the line is not loaded"),
+    "product_huge": N_("quantity × unit price is not finite, or beyond ±{limit}; the line is not loaded"),
     "client_id": N_("no client id; the line is not loaded"),
     "date_blank": N_("no date; the line is not loaded"),
     "bad_number": N_("not a number; the line is not loaded"),

@@ -9,6 +9,7 @@ are added and flagged, so the analysis also runs from invoices alone.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,10 @@ class Portfolio:
     ----------
     clients : one row per client, keyed by ``client_id`` (canonical columns, see the catalogue)
     contacts : ``client_id, side, name, role`` — from the contacts file and the register's names
-    invoices : the loaded invoice lines, or None
-    invoice_tables : per-client billing by year, month and category, or None
+    invoices : the loaded invoice lines with ``settings.loading.engine: pandas``, else None (the lines stay
+        in the engine)
+    invoice_tables : per-client billing by year, month and category, and ``summary`` (lines, first and last
+        date, credit lines), or None
     report : every problem found, and the row counts per file
     catalogue : the criteria catalogue in force
     """
@@ -61,6 +64,13 @@ def _headers(path, sheet=None) -> list[str]:
     """The column names of a file (or DataFrame), read without loading its rows."""
     if isinstance(path, pd.DataFrame):
         return [str(c).strip() for c in path.columns]
+    if Path(path).is_dir() or any(ch in str(path) for ch in "*?["):  # a folder of invoice files: the first one's
+        from portfolio_analysis.load.engines import _expand
+
+        try:
+            path = _expand(path)[1][0]
+        except InputError:
+            return []
     suffix = Path(path).suffix.lower()
     if suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
@@ -103,6 +113,7 @@ def load_portfolio(
     sheet=None,
     reference_date=None,
     strict: bool = False,
+    progress=None,
 ) -> Portfolio:
     """Load and validate a company's files.
 
@@ -116,6 +127,9 @@ def load_portfolio(
     sheet : the register's sheet in an Excel workbook (name or 0-based number)
     reference_date : end of the current 12-month window (default: the last invoice date)
     strict : raise :class:`~portfolio_analysis.load.validation.DataValidationError` on any error
+    progress : called with a progress line during a long invoice load (default: printed on a terminal's
+        standard error); the invoices are checked and summed by ``settings.loading.engine``
+        (:func:`~portfolio_analysis.load.history.load_history`; ``pandas`` keeps the lines in ``invoices``)
 
     Raises
     ------
@@ -128,6 +142,8 @@ def load_portfolio(
         raise InputError("nothing to load: give a client register, invoice lines, or both")
     for kind, item in (("client register", clients), ("invoices", invoices), ("contacts", contacts)):
         if item is not None and not isinstance(item, pd.DataFrame) and not Path(item).is_file():
+            if kind == "invoices" and (Path(item).is_dir() or any(ch in str(item) for ch in "*?[")):
+                continue  # a folder or a glob of invoice files
             raise InputError(f"{item}: file not found (the {kind})")
     cat = catalogue or load_catalogue(config, overrides=list(overrides))
     report = ValidationReport()
@@ -146,14 +162,21 @@ def load_portfolio(
         )
     lines = tables = None
     if invoices is not None:
-        lines = _invoices.load_invoices(
-            invoices,
-            mapping=split_mapping(mapping, headers.get("invoices", [])),
-            report=report,
-            date_formats=cat.settings.get("loading", {}).get("date_formats"),
-        )
-        tables = _billing.aggregate_invoices(lines, reference_date=reference_date)
-        register = _billing.fill_register(register, tables)
+        loading = dict(cat.settings.get("loading") or {})
+        invoice_mapping = split_mapping(mapping, headers.get("invoices", []))
+        if loading.get("engine") == "pandas":
+            lines = _invoices.load_invoices(invoices, mapping=invoice_mapping, report=report,
+                                            date_formats=loading.get("date_formats"))
+            tables = _billing.aggregate_invoices(lines, reference_date=reference_date)
+        else:
+            from portfolio_analysis.load.history import load_history
+
+            if progress is None and sys.stderr.isatty():
+                progress = _say
+            tables = load_history(invoices, mapping=invoice_mapping, report=report,
+                                  date_formats=loading.get("date_formats"), reference_date=reference_date,
+                                  settings=loading, progress=progress)
+        register = _billing.fill_register(register, tables, report=report)
     people = _contacts.contacts_from_register(register)
     if contacts is not None:
         table = _contacts.load_contacts(
@@ -180,6 +203,10 @@ def load_portfolio(
         invoice_tables=tables,
         files={"clients": clients, "invoices": invoices, "contacts": contacts},
     )
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _check_mapping(mapping: dict, found: dict[str, list[str]]) -> None:
@@ -248,13 +275,13 @@ def quality_summary(portfolio: Portfolio) -> dict:
         "n_criteria_complete": int((comp["share"] == 1.0).sum()),
         "n_criteria": len(comp),
     }
-    if portfolio.invoices is not None:
-        inv = portfolio.invoices
+    if portfolio.invoice_tables is not None:
+        summary = portfolio.invoice_tables.summary
         out.update(
-            n_invoice_lines=len(inv),
-            first_invoice=inv["date"].min(),
-            last_invoice=inv["date"].max(),
-            n_credit_lines=int((inv["amount"] < 0).sum()),
+            n_invoice_lines=summary.get("n_lines", 0),
+            first_invoice=summary.get("first_date"),
+            last_invoice=summary.get("last_date"),
+            n_credit_lines=summary.get("n_credit_lines", 0),
             reference_date=portfolio.invoice_tables.reference_date,
         )
     return out

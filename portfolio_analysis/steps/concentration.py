@@ -123,7 +123,8 @@ def client_profit(
     DataFrame
         ``client_id``, ``profit`` (NaN when nothing allows it), ``profit_is_estimated``
         (True for the level-based estimate only) and ``profit_source``
-        (``profit``, ``margin_pct``, ``profitability`` or NA), in register order.
+        (``profit``, ``invoices`` -- the lines' cost or margin --, ``margin_pct``, ``profitability``
+        or NA), in register order.
 
     >>> reg = pd.DataFrame({"client_id": ["a", "b", "c", "d"], "billing": [100.0, 200.0, 300.0, np.nan],
     ...                     "profit": [-5.0, np.nan, np.nan, np.nan], "margin_pct": [np.nan, 15.0, np.nan, np.nan],
@@ -149,6 +150,9 @@ def client_profit(
     source = np.select(
         [has_real, has_margin, has_level], ["profit", "margin_pct", "profitability"], default=""
     )
+    if "profit_from_invoices" in clients.columns:  # filled by load.billing.fill_register from the lines' cost
+        from_lines = clients["profit_from_invoices"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        source = np.where(from_lines & has_real.to_numpy(), "invoices", source)
     return pd.DataFrame(
         {
             "client_id": clients["client_id"].astype("str").to_numpy(),
