@@ -20,7 +20,7 @@ COMPANY     ?= the company
 # the notebooks run by nbval share one analysis through this cache (a fresh one per environment)
 export PORTFOLIO_ANALYSIS_CACHE := $(CURDIR)/$(VENV)/analysis-cache
 
-.PHONY: help setup test test-fast unit nbval notebooks i18n report lab sample lint bench clean
+.PHONY: help setup test test-fast test-spark unit nbval notebooks i18n report lab sample lint bench clean
 
 help:
 	@echo "make report   run the analysis on the sample (or CLIENTS=... INVOICES=... OUT=...)"
@@ -28,6 +28,7 @@ help:
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make sample   regenerate the shipped sample portfolio in data/sample"
 	@echo "make test-fast  the unit tests without the notebooks and the end-to-end reports (the edit loop)"
+	@echo "make test-spark the invoice plan on a local Spark session (installs pyspark, and Java 17 with apt if missing)"
 	@echo "make notebooks  sync each notebook with its .py source, execute them on the sample, store outputs"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make lint     ruff"
@@ -46,6 +47,12 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow" -q -p no:cacheprovider
+
+# the same invoice plan on Spark: pyspark (the spark extra) and a Java runtime, from Debian when there is none
+test-spark: $(STAMP)
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
+	$(BIN)/python -m pytest tests -m spark -q -p no:cacheprovider
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -76,7 +83,7 @@ lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,spark]"
 	$(BIN)/python bench/bench_invoices.py
 	$(BIN)/python bench/bench_scoring.py
 	$(BIN)/python bench/bench_segmentation.py

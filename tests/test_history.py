@@ -305,3 +305,144 @@ def test_a_progress_line_with_lines_read_and_time():
     with _engines.Ticker(quiet.append, lambda: 1, after=5):
         pass
     assert quiet == []  # a quick load says nothing
+
+
+# ----------------------------------------------------------------------------
+# issue 10: what real invoice files do
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("engine", ENGINES)
+def test_us_dates_are_read_month_first_when_a_second_field_says_so(tmp_path, engine):
+    path = tmp_path / "superstore.csv"
+    path.write_text("Customer ID,Order Date,Sales\nA,03/04/2024,10\nA,12/25/2024,5\nB,1/13/2025,7\n")
+    tables, report = _history(path, engine, reference_date="2025-01-31")
+    assert _counts(report) == (3, 3, 0, 0)
+    assert tables.by_month.assign(month=tables.by_month["month"].dt.strftime("%Y-%m")).values.tolist() == [
+        ["A", "2024-03", 10.0], ["A", "2024-12", 5.0], ["B", "2025-01", 7.0]]
+    assert tables.per_client.set_index("client_id")["first_date"].to_dict() == {
+        "A": pd.Timestamp("2024-03-04"), "B": pd.Timestamp("2025-01-13")}
+    (warning,) = report.problems["message"].tolist()
+    assert warning == ("dates written N/N/YYYY are read month first: a field above 12 says so "
+                       "(the configured order is day first)")
+    assert tables.summary["date_order"] == {str(path): "month first"}
+
+
+def test_dates_that_no_field_settles_are_read_in_the_configured_order_with_a_warning(tmp_path):
+    path = tmp_path / "ambiguous.csv"
+    path.write_text("client,date,amount\nA,03/04/2024,10\nA,05/06/2024,5\n")
+    tables, report = _history(path)
+    assert _counts(report) == (2, 2, 0, 0)
+    assert tables.per_client["first_date"].tolist() == [pd.Timestamp("2024-04-03")]
+    (warning,) = report.problems.to_dict("records")
+    assert warning["severity"] == "warning" and warning["column"] == "date"
+    assert warning["message"] == ("no date says whether days or months come first (no field above 12 in 2 dates "
+                                  "written N/N/YYYY): they are read day first, as configured; check them")
+    day_first = tmp_path / "eu.csv"
+    day_first.write_text("client,date,amount\nA,03/04/2024,10\nA,25/06/2024,5\n")
+    tables, report = _history(day_first)
+    assert report.problems.empty and tables.per_client["last_date"].tolist() == [pd.Timestamp("2024-06-25")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_amounts_that_are_not_finite_or_too_large_are_rejected_with_their_message(tmp_path, engine):
+    path = tmp_path / "huge.csv"
+    path.write_text("client,date,amount\nA,2024-01-01,1e309\nA,2024-01-02,1e308\nA,2024-01-03,1e308\n"
+                    "A,2024-01-04,10\nB,2024-01-05,-inf\n")
+    tables, report = _history(path, engine)
+    assert _counts(report) == (5, 1, 4, 0)
+    problems = report.problems
+    assert problems["row"].tolist() == [2, 3, 4, 6]
+    assert problems["value"].tolist() == ["1e309", "1e308", "1e308", "-inf"]
+    assert problems["message"].tolist()[:3] == ["not a finite amount, or beyond ±1e+15; the line is not loaded"] * 3
+    assert problems["message"].tolist()[3] == "not a number; the line is not loaded"  # "-inf" is no number
+    assert tables.per_client["billing"].tolist() == [10.0]
+    assert np.isfinite(tables.by_year["billing"]).all()
+    theirs, their_report = _loader(path)
+    assert _counts(their_report) == (5, 1, 4, 0)
+    assert their_report.problems["message"].tolist() == problems["message"].tolist()
+    product = tmp_path / "product.csv"
+    product.write_text("client,date,quantity,unit price\nA,2024-01-01,1e200,1e200\nA,2024-01-02,2,3\n")
+    tables, report = _history(product, engine)
+    assert _counts(report) == (2, 1, 1, 0) and tables.per_client["billing"].tolist() == [6.0]
+    assert report.problems["message"].tolist() == [
+        "quantity × unit price is not finite, or beyond ±1e+15; the line is not loaded"]
+    assert report.problems["value"].tolist() == ["1e200"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_date_far_beyond_the_rest_is_reported_and_does_not_set_the_reference(tmp_path, engine):
+    path = tmp_path / "future.csv"
+    path.write_text("client,date,amount\nA,2024-01-15,10\nA,2024-06-30,20\nB,2024-06-01,5\nB,2099-01-01,1000\n")
+    tables, report = _history(path, engine, reference_date="last-complete-month", run_date="2025-03-01")
+    assert _counts(report) == (4, 4, 0, 0)
+    assert tables.reference_date == pd.Timestamp("2024-06-30")  # not the end of 2098
+    (problem,) = report.problems.to_dict("records")
+    assert (problem["severity"], problem["row"], problem["value"]) == ("warning", 5, "2099-01-01")
+    assert problem["message"] == ("dated far beyond the other lines (after the run date 2025-03-01); the line is "
+                                  "loaded, but its date does not set the reference date")
+    assert tables.per_client.set_index("client_id")["billing"].to_dict() == {"A": 30.0, "B": 5.0}
+    assert tables.by_year.set_index(["client_id", "year"])["billing"].to_dict()[("B", 2099)] == 1000.0
+    theirs, _ = _loader(path)
+    assert aggregate_invoices(load_invoices(path), reference_date="last-complete-month",
+                              run_date="2025-03-01").reference_date == pd.Timestamp("2024-06-30")
+    assert theirs is not None
+
+
+def test_years_past_the_bulk_of_the_lines_do_not_set_the_reference(tmp_path):
+    rows = ["client,date,amount"] + [f"A,2011-{m:02d}-10,1" for m in range(1, 13) for _ in range(10)]
+    rows.append("A,2019-05-01,1")
+    path = tmp_path / "typo.csv"
+    path.write_text("\n".join(rows) + "\n")
+    tables, report = _history(path, run_date="2025-01-01")
+    assert tables.reference_date == pd.Timestamp("2011-12-10")
+    (problem,) = report.problems.to_dict("records")
+    assert problem["row"] == 122 and "more than a year after the other lines, which end on 2011-12-10" in problem["message"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_stray_quote_is_reported_where_it_opened_and_the_lines_after_it_load(tmp_path, engine):
+    path = tmp_path / "quote.csv"
+    path.write_text('client,date,amount\nA,2024-01-01,1\n"B,2024-01-02,2\nC,2024-01-03,3\nD,2024-01-04,4\n'
+                    'E,"2024-01-05,5\nF,2024-01-06,6\n')
+    lines = path.read_text().count("\n")  # 7 lines: the header and 6 lines of invoices
+    tables, report = _history(path, engine)
+    assert _counts(report) == (lines - 1, 4, 2, 0)
+    assert tables.per_client.set_index("client_id")["billing"].to_dict() == {"A": 1.0, "C": 3.0, "D": 4.0, "F": 6.0}
+    problems = report.problems
+    assert list(zip(problems["row"], problems["column"], problems["value"])) == [
+        (3, "client", '"B'), (6, "date", '"2024-01-05')]
+    assert problems["message"].iloc[0] == (
+        "a quote opens the field 'client' and is not closed on its line, so it would swallow the lines after it; "
+        "this line is not loaded, the lines after it are read on their own")
+
+
+def test_a_quoted_line_break_is_a_field_not_a_stray_quote(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text('client,date,amount,category\nA,2024-01-01,1,"two\nlines"\nB,2024-01-02,2,x\n')
+    tables, report = _history(path)
+    assert _counts(report) == (2, 2, 0, 0) and report.problems.empty
+    assert tables.by_category["service_category"].tolist() == ["two\nlines", "x"]
+
+
+def test_the_cost_of_invoice_lines_gives_the_profit_the_register_lacks(tmp_path):
+    from portfolio_analysis.load.portfolio import load_portfolio
+    from portfolio_analysis.steps.concentration import client_profit
+
+    register = tmp_path / "clients.csv"
+    register.write_text("client_id,name,profit,margin_pct\nA,Acme,50,\nB,Beta,,\nC,Gamma,,20\n")
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text("client,date,amount,cost\nA,2024-03-01,100,70\nB,2024-03-02,200,150\nB,2024-04-02,40,\n"
+                        "C,2024-05-01,10,9\nB,2022-01-01,999,1\n")
+    pf = load_portfolio(register, invoices=invoices, reference_date="2024-12-31")
+    clients = pf.clients.set_index("client_id")
+    assert clients.loc["A", "profit"] == 50.0  # the register's figure is kept
+    assert clients.loc["B", "profit"] == 240.0 - 150.0  # billing less the cost of the lines that have one
+    assert np.isnan(clients.loc["C", "profit"])  # a margin rate in the register: the register decides
+    profit = client_profit(pf.clients).set_index("client_id")
+    assert profit["profit_source"].to_dict() == {"A": "profit", "B": "invoices", "C": "margin_pct"}
+    assert profit.loc["C", "profit"] == pytest.approx(2.0)
+    rows = pf.report.problems
+    (message,) = rows.loc[rows["column"] == "profit", "message"].tolist()
+    assert message == ("clients whose profit is their billing less the cost of their invoice lines over the "
+                       "current 12 months, the register giving none: 1")
+    summary = pf.report.file_summary().set_index("kind").loc["invoices"]
+    assert (summary["rows_read"], summary["rows_loaded"]) == (5, 5)

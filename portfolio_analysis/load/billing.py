@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from portfolio_analysis.config.catalogue import normalise
+from portfolio_analysis.i18n.language import N_
 from portfolio_analysis.load.arrow_cells import _FLOAT_ID, _WS, _combine, _encode
 
 __all__ = ["LAST_COMPLETE_MONTH", "UNSPECIFIED", "InvoiceTables", "aggregate_invoices", "category_column", "fill_register",
@@ -94,8 +95,15 @@ def last_complete_day(day: int) -> pd.Timestamp:
     return last if last.is_month_end else last.replace(day=1) - pd.Timedelta(days=1)
 
 
-def outlier_cut(days: np.ndarray, counts: np.ndarray, run_day: int | None) -> tuple[int | None, str | None]:
+#: Why a date is far beyond the rest (:func:`outlier_cut`), phrases of the catalogue.
+AFTER_RUN_DATE = N_("after the run date {day}")
+PAST_THE_BULK = N_("more than a year after the other lines, which end on {day}")
+
+
+def outlier_cut(days: np.ndarray, counts: np.ndarray, run_day: int | None) -> tuple[int | None, list | None]:
     """The last day that is not far beyond the rest of the lines, and why later days are (None: none are).
+
+    The reasons are ``(phrase, day)`` pairs: :data:`AFTER_RUN_DATE` or :data:`PAST_THE_BULK` and the day it names.
 
     ``days`` (days since 1970) and ``counts`` give the lines per day. A day is far
     beyond the rest when it is after ``run_day`` (today), unless every line is, or
@@ -106,7 +114,7 @@ def outlier_cut(days: np.ndarray, counts: np.ndarray, run_day: int | None) -> tu
     >>> cut, why = outlier_cut(np.array([day("2024-01-02"), day("2024-03-01"), day("2099-01-01")]),
     ...                        np.array([500, 400, 1]), day("2026-01-01"))
     >>> str(np.datetime64(cut, "D")), why
-    ('2024-03-01', 'after the run date 2026-01-01')
+    ('2024-03-01', [('after the run date {day}', '2026-01-01')])
     """
     if len(days) == 0:
         return None, None
@@ -115,7 +123,7 @@ def outlier_cut(days: np.ndarray, counts: np.ndarray, run_day: int | None) -> tu
     top, reasons = len(days), []
     if run_day is not None and days[0] <= run_day < days[-1]:
         top = int(np.searchsorted(days, run_day, side="right"))
-        reasons.append(f"after the run date {np.datetime64(int(run_day), 'D')}")
+        reasons.append((AFTER_RUN_DATE, str(np.datetime64(int(run_day), "D"))))
     total = counts.sum()
     above = np.cumsum(counts[::-1])[::-1]  # lines on or after each day
     gap_at = None
@@ -126,10 +134,10 @@ def outlier_cut(days: np.ndarray, counts: np.ndarray, run_day: int | None) -> tu
             gap_at = i
     if gap_at is not None:
         top = gap_at
-        reasons.insert(0, f"more than a year after the other lines, which end on {np.datetime64(int(days[top - 1]), 'D')}")
+        reasons.insert(0, (PAST_THE_BULK, str(np.datetime64(int(days[top - 1]), "D"))))
     if top == len(days):
         return int(days[-1]), None
-    return int(days[top - 1]), "; ".join(reasons)
+    return int(days[top - 1]), reasons
 
 
 def _windows(ref: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -564,12 +572,10 @@ def _profit_from_lines(base: pd.DataFrame, tables: InvoiceTables, report) -> pd.
     out["profit"] = (profit if profit is not None else pd.Series(np.nan, index=base.index)).where(~fill, from_lines)
     out["profit_from_invoices"] = fill.to_numpy()
     if report is not None:
-        from portfolio_analysis.i18n.language import N_
-
-        message = (N_("the profit of {n} clients is their billing less the cost of their invoice lines over the "
-                      "current 12 months: the register gives no profit for them")
+        message = (N_("clients whose profit is their billing less the cost of their invoice lines over the "
+                      "current 12 months, the register giving none: {n}")
                    if source == "cost" else
-                   N_("the profit of {n} clients is the sum of the margins of their invoice lines over the current "
-                      "12 months: the register gives no profit for them"))
+                   N_("clients whose profit is the sum of the margins of their invoice lines over the current "
+                      "12 months, the register giving none: {n}"))
         report.add("warning", "<invoices>", None, "profit", None, message, params={"n": int(fill.sum())})
     return out

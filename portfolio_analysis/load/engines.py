@@ -18,6 +18,7 @@ reports the files it cannot read; an engine then shows them to the plan of
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob as _glob
 import io
@@ -577,6 +578,10 @@ class SparkEngine:
         self.quoting = False
 
     def use(self, inp: Input) -> None:
+        with _quiet_spark():
+            self._use(inp)
+
+    def _use(self, inp: Input) -> None:
         self.inp = inp
         shape = inp.shape
         if inp.kind == "parquet":
@@ -631,7 +636,8 @@ class SparkEngine:
         src.createOrReplaceTempView("src")
 
     def query(self, sql: str, wanted: list[str] | None = None) -> pa.Table:
-        return self.spark.sql(sql).toArrow()
+        with _quiet_spark():
+            return self.spark.sql(sql).toArrow()
 
     def lines_read(self) -> int | None:
         return None
@@ -646,21 +652,36 @@ def _spark_path(path: Path) -> str:
 
 
 def spark_session(master: str | None = None):
-    """The active Spark session, else a new one (``master``, default ``local[*]``), in UTC."""
-    from pyspark.sql import SparkSession
+    """The active Spark session, else a new one (``master``, default ``local[*]``), in UTC, quiet."""
+    with _quiet_spark():
+        from pyspark.sql import SparkSession
 
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
-    builder = SparkSession.builder.appName("portfolio-analysis")
-    if master:
-        builder = builder.master(master)
-    elif not _spark_master_configured():
-        builder = builder.master("local[*]")
-    return (builder.config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.ansi.enabled", "false")
-            .config("spark.ui.enabled", "false")
-            .getOrCreate())
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            return active
+        builder = SparkSession.builder.appName("portfolio-analysis")
+        if master:
+            builder = builder.master(master)
+        elif not _spark_master_configured():
+            builder = builder.master("local[*]")
+        session = (builder.config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.shuffle.partitions", "8")
+                   .getOrCreate())
+        session.sparkContext.setLogLevel("ERROR")
+        return session
+
+
+@contextlib.contextmanager
+def _quiet_spark():
+    """PySpark warns that it does not yet support pandas 3; the plan hands it Arrow tables, not pandas frames."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark.*")
+        warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
+        yield
 
 
 def _spark_master_configured() -> bool:

@@ -207,7 +207,8 @@ def _run(eng, inp, report, formats, reference_date, settings, run_date) -> Invoi
     # 3 the first lines of each kind of problem
     _report(eng, inp, report, flags, opt, reason)
     tables = _tables(sums, flags, ref, inp.files)
-    tables.summary.update(date_order=order["order"], outliers=reason, engine=eng.dialect)
+    tables.summary.update(date_order=order["order"], engine=eng.dialect,
+                          outliers="; ".join(p.format(day=d) for p, d in reason) if reason else None)
     return tables
 
 
@@ -291,7 +292,7 @@ def _date_order(dates: pd.DataFrame, formats: list[str], inp, report: Validation
 # the report: counts per file and kind, and the first lines of each kind
 # ----------------------------------------------------------------------------
 def _report(eng, inp, report: ValidationReport, flags: pd.DataFrame, opt: _plan.Options,
-            reason: str | None) -> None:
+            reason: list | None) -> None:
     for file in inp.files:
         mine = flags[flags["_file"] == file]
         f = mine["flags"].to_numpy(np.int64)
@@ -347,14 +348,17 @@ def _report(eng, inp, report: ValidationReport, flags: pd.DataFrame, opt: _plan.
             report.add_count(kind.severity, file, column, kind.template, more, params=encode_params(params))
 
 
-def _params(kind: _plan.Kind, file: str, opt: _plan.Options, reason: str | None) -> dict | None:
+def _params(kind: _plan.Kind, file: str, opt: _plan.Options, reason: list | None) -> dict | None:
     if kind.bit == _plan.KINDS["date_bad"].bit:
         swapped = file in opt.swapped_files
         return {"formats": ", ".join(_plan.swap_day_month(opt.formats) if swapped else opt.formats)}
     if kind.bit in (_plan.KINDS["amount_huge"].bit, _plan.KINDS["product_huge"].bit):
         return {"limit": f"{opt.max_amount:g}"}
-    if kind.bit == _plan.KINDS["date_outlier"].bit:
-        return {"reason": reason or ""}
+    if kind.bit == _plan.KINDS["date_outlier"].bit:  # the reason in each language of the report
+        from portfolio_analysis.i18n.language import LANGS, language
+
+        return {"reason": {lang: "; ".join(language(lang).gettext(phrase).format(day=day) for phrase, day in reason or [])
+                           for lang in LANGS}}
     return None
 
 

@@ -343,11 +343,11 @@ def _lines_sql(shape: Shape, opt: Options, where: str | None = None) -> str:
             extras[f] = f"CASE WHEN abs({f}_v) <= {lim} THEN {f}_v END"
         else:
             extras[f] = "NULL"
-    if shape.quotes:
-        bits.append(f"CASE WHEN _quote__t IS NOT NULL THEN {KINDS['stray_quote'].bit} ELSE 0 END")
     if opt.outlier_day is not None:
         bits.append(f"CASE WHEN {_day('us')} > {int(opt.outlier_day)} THEN {KINDS['date_outlier'].bit} ELSE 0 END")
     flags = f"CASE WHEN blank_line THEN {BLANK} ELSE {' + '.join(bits)} END"
+    if shape.quotes:  # a line a stray quote opened is that problem alone: its cells are not what was meant
+        flags = f"CASE WHEN _quote__t IS NOT NULL THEN {KINDS['stray_quote'].bit} ELSE {flags} END"
     raw = "".join(f", {c}" for c in _raw_columns(shape))
     checked = (f"SELECT _file, _row, client_raw, cat_raw, us, ym, {_day('us')} AS day, {amount} AS amount, "
                f"CAST({extras['cost']} AS DOUBLE) AS cost, CAST({extras['margin']} AS DOUBLE) AS margin, "

@@ -47,6 +47,7 @@ INVOICE_FIELDS = (
     "service_category",
     "cost",
     "invoice_id",
+    "margin",
 )
 
 
@@ -81,6 +82,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "date de facturation",
         "billing date",
         "transaction date",
+        "order date",
+        "date de commande",
     ),
     "amount": (
         "amount",
@@ -95,6 +98,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "line total",
         "revenue",
         "chiffre d affaires",
+        "sales",
+        "ventes",
     ),
     "quantity": ("quantity", "qty", "quantite", "qte", "nombre"),
     "unit_price": ("unit price", "unitprice", "prix unitaire", "pu", "price", "prix"),
@@ -109,6 +114,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "activite",
     ),
     "cost": ("cost", "cout", "cout de revient", "costs", "cogs"),
+    "margin": ("margin", "marge", "gross margin", "marge brute", "profit", "line profit"),
     "invoice_id": (
         "invoice_id",
         "invoice",
