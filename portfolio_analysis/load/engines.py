@@ -488,11 +488,26 @@ class DuckDBEngine:
             selects.append(f"SELECT {', '.join(cols)} FROM read_parquet({path}, file_row_number = true)")
         return " UNION ALL ".join(selects)
 
-    def query(self, sql: str, wanted: list[str] | None = None) -> pa.Table:
-        """Run one query of the plan; a CSV source is read again for it (only the ``wanted`` fields)."""
+    def keep(self, name: str, sql: str) -> None:
+        """Run ``sql`` and keep its result as the table ``name`` (in memory, spilled past ``memory_limit``)."""
+        self.query(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", run=True)
+
+    def query(self, sql: str, wanted: list[str] | None = None, *, source: bool = True,
+              run: bool = False) -> pa.Table | None:
+        """Run one query of the plan; a CSV source is read again for it (only the ``wanted`` fields).
+
+        ``source=False``: the query reads only tables already kept, not the files.
+        """
         inp = self.inp
-        if inp.kind != "csv":
+
+        def go():
+            if run:
+                self.con.execute(sql)
+                return None
             return self.con.sql(sql).to_arrow_table()
+
+        if inp.kind != "csv" or not source:
+            return go()
         while True:
             quotes = any(m == "careful" for m in self.modes.values())
             schema = src_schema(inp, quotes)
@@ -501,7 +516,7 @@ class DuckDBEngine:
             reader = pa.RecordBatchReader.from_batches(schema, self._csv_stream(schema, wanted_fields))
             self.con.register("src", reader)
             try:
-                return self.con.sql(sql).to_arrow_table()
+                return go()
             except Exception as exc:  # the reader's own error comes back through DuckDB
                 if not self._next_mode(exc):
                     raise
@@ -574,6 +589,7 @@ class SparkEngine:
         spark.conf.set("spark.sql.session.timeZone", "UTC")  # timestamps as written, no shift
         self.spark = spark
         self.inp = None
+        self._kept = []
         self.progress = Progress()
         self.quoting = False
 
@@ -635,7 +651,15 @@ class SparkEngine:
             src = self.spark.createDataFrame(table)
         src.createOrReplaceTempView("src")
 
-    def query(self, sql: str, wanted: list[str] | None = None) -> pa.Table:
+    def keep(self, name: str, sql: str) -> None:
+        """Run ``sql`` and keep its result as the (cached) view ``name``."""
+        with _quiet_spark():
+            frame = self.spark.sql(sql).cache()
+            frame.count()
+            frame.createOrReplaceTempView(name)
+            self._kept.append(frame)
+
+    def query(self, sql: str, wanted: list[str] | None = None, *, source: bool = True) -> pa.Table:
         with _quiet_spark():
             return self.spark.sql(sql).toArrow()
 
@@ -644,6 +668,8 @@ class SparkEngine:
 
     def close(self) -> None:
         self.spark.catalog.dropTempView("src")
+        for frame in self._kept:
+            frame.unpersist()
 
 
 def _spark_path(path: Path) -> str:

@@ -194,8 +194,9 @@ def _run(eng, inp, report, formats, reference_date, settings, run_date) -> Invoi
     # 2 the sums; once more if the last loaded line moves the reference
     while True:
         _set_windows(opt, ref)
-        sums = _query(eng, _plan.tables_query(_shape(eng, inp), opt))
-        flags = _flag_rows(sums, inp.files)
+        eng.keep("fine", _plan.to_dialect(_plan.tables_query(_shape(eng, inp), opt), eng.dialect))
+        rollups = _plan.rollup_queries()
+        flags = _flag_rows(_rollup(eng, rollups["files"]), inp.files)
         kept = flags[(flags["flags"] & (_plan.ERRORS | _plan.BLANK | _plan.KINDS["date_outlier"].bit)) == 0]
         last = _last_day(kept)
         if last is None:  # only dates beyond the rest: they set the reference after all
@@ -206,7 +207,7 @@ def _run(eng, inp, report, formats, reference_date, settings, run_date) -> Invoi
         ref = again
     # 3 the first lines of each kind of problem
     _report(eng, inp, report, flags, opt, reason)
-    tables = _tables(sums, flags, ref, inp.files)
+    tables = _tables(eng, rollups, flags, ref)
     tables.summary.update(date_order=order["order"], engine=eng.dialect,
                           outliers="; ".join(p.format(day=d) for p, d in reason) if reason else None)
     return tables
@@ -218,12 +219,16 @@ def _last_day(rows: pd.DataFrame) -> int | None:
     return int(rows["last_us"].max()) // 86_400_000_000
 
 
-def _flag_rows(sums, files: list[str]) -> pd.DataFrame:
-    """The rows of the grouping set (file, flags, block), with integer flags."""
-    rows = _frame(sums, files, _plan.SETS["file_flags"],
-                  ["_file", "flags", "block", "n_all", "first_us", "last_us", "n_credit"])
-    rows["flags"] = rows["flags"].astype(np.int64)
-    return rows
+def _rollup(eng, sql: str):
+    """A roll-up of the kept sums (no file read again)."""
+    return eng.query(_plan.to_dialect(sql, eng.dialect), source=False)
+
+
+def _flag_rows(rows, files: list[str]) -> pd.DataFrame:
+    """The lines per file, flags and block of rows: ``n_all`` lines, their first and last date, credit notes."""
+    frame = _frame(rows, files)
+    frame["flags"] = frame["flags"].astype(np.int64)
+    return frame
 
 
 def _day_number(ts: pd.Timestamp) -> int:
@@ -382,41 +387,21 @@ def _months(ym: pd.Series) -> np.ndarray:
     return (ym.to_numpy(np.int64) - (1970 * 12)).astype("datetime64[M]").astype("datetime64[us]")
 
 
-def _set(sums, g: int, columns: list[str]):
-    """The rows of grouping set ``g`` with lines loaded, as an Arrow table of ``columns``."""
-    import pyarrow.compute as pc
-
-    keep = pc.and_kleene(pc.equal(sums["g"], g), pc.greater(sums["n"], 0))
-    return sums.select(columns).filter(keep)
-
-
-def _tables(sums, flags: pd.DataFrame, ref: pd.Timestamp | None, files: list[str]) -> InvoiceTables:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    sets = _plan.SETS
-    monthly = _set(sums, sets["client_month"], ["client", "ym", "billing", "n", "first_us", "last_us"])
-    if monthly.num_rows == 0:
+def _tables(eng, rollups: dict[str, str], flags: pd.DataFrame, ref: pd.Timestamp | None) -> InvoiceTables:
+    clients_rows = _rollup(eng, rollups["clients"]).to_pandas()
+    if clients_rows.empty:
         tables = _empty_tables()
         tables.summary.update(n_lines=0, first_date=None, last_date=None, n_credit_lines=0)
         return tables
-    monthly = monthly.take(pc.sort_indices(monthly, [("client", "ascending"), ("ym", "ascending")]))
-    year = pc.divide(monthly["ym"].cast(pa.int64()), 12)
-    per = (monthly.group_by("client").aggregate([("n", "sum"), ("first_us", "min"), ("last_us", "max")])
-           .sort_by("client").to_pandas().set_index("client"))
-    clients = pd.Index(per.index.to_numpy(object), dtype="str")
-    per.index = clients
-    by_month = pd.DataFrame({"client_id": monthly["client"].to_pandas().astype("str"),
-                             "month": _months(monthly["ym"].to_pandas()),
-                             "billing": monthly["billing"].to_numpy()})
-    by_year = (pa.table({"client_id": monthly["client"], "year": year, "billing": monthly["billing"]})
-               .group_by(["client_id", "year"]).aggregate([("billing", "sum")])
-               .sort_by([("client_id", "ascending"), ("year", "ascending")]).to_pandas()
-               .rename(columns={"billing_sum": "billing"})[["client_id", "year", "billing"]]
+    clients = pd.Index(clients_rows["client"].astype("str"), dtype="str")
+    per = clients_rows.set_index(clients)
+    months = _rollup(eng, rollups["months"])
+    by_month = pd.DataFrame({"client_id": months["client"].to_pandas().astype("str"),
+                             "month": _months(months["ym"].to_pandas()), "billing": months["billing"].to_numpy()})
+    del months
+    by_year = (_rollup(eng, rollups["years"]).to_pandas().rename(columns={"client": "client_id"})
                .astype({"client_id": "str", "year": "int64"}))
-    per = per.rename(columns={"n_sum": "n_lines", "first_us_min": "first_us", "last_us_max": "last_us"})
-    cats = _set(sums, sets["client_category"],
-                ["client", "cat", "win", "billing", "n", "cost", "n_cost", "margin", "n_margin"]).to_pandas()
+    cats = _rollup(eng, rollups["windows"]).to_pandas()
     loaded = flags[(flags["flags"] & (_plan.ERRORS | _plan.BLANK)) == 0]
     current, previous = cats[cats["win"] == 1], cats[cats["win"] == 2]
     first_day = int(loaded["first_us"].min()) // 86_400_000_000
@@ -446,13 +431,11 @@ def _tables(sums, flags: pd.DataFrame, ref: pd.Timestamp | None, files: list[str
     if n_margin.sum() > 0:
         out["margin"] = per_client(current, "margin", 0.0).where(n_margin > 0).to_numpy(np.float64)
     by_category = (current.rename(columns={"client": "client_id", "cat": "service_category"})
-                   .groupby(["client_id", "service_category"], sort=True)["billing"].sum().reset_index()
-                   .astype({"client_id": "str", "service_category": "str"}))
-    yc = _set(sums, sets["month_category"], ["ym", "cat", "billing", "n"]).to_pandas()
-    by_year_category = (pd.DataFrame({"year": yc["ym"].to_numpy(np.int64) // 12, "service_category": yc["cat"],
-                                      "billing": yc["billing"]})
-                        .groupby(["year", "service_category"], sort=True)["billing"].sum().reset_index()
-                        .astype({"service_category": "str", "year": "int64"}))
+                   [["client_id", "service_category", "billing"]].reset_index(drop=True)
+                   .astype({"client_id": "str", "service_category": "str", "billing": "float64"}))
+    by_year_category = (_rollup(eng, rollups["categories"]).to_pandas()
+                        .rename(columns={"cat": "service_category"})
+                        .astype({"service_category": "str", "year": "int64", "billing": "float64"}))
     tables = InvoiceTables(
         by_year=by_year.reset_index(drop=True),
         by_month=by_month.reset_index(drop=True),

@@ -10,9 +10,9 @@ runs them):
    first and second fields of dates written ``NN/NN/YYYY``: the reference date,
    the dates far beyond the rest, and whether the file writes days or months first;
 2. :func:`tables_query` -- every line parsed and checked, then summed in one pass
-   by ``GROUPING SETS``: per client and month, per client, category and 12-month
-   window, per month and category, and per file and *flags* (the problems of a
-   line as bits, :data:`KINDS`) -- the counts of every problem come from there;
+   per client, month, category, 12-month window, file and *flags* (the problems of
+   a line as bits, :data:`KINDS`): a table the size of the per-client tables, from
+   which the per-client tables and the count of every problem are rolled up;
 3. :func:`sample_query` -- the first lines of each kind of problem (row, value),
    a bounded sample for the report.
 
@@ -393,51 +393,61 @@ def _clean_sql(col: str, *, id_rule: bool) -> str:
 
 
 def tables_query(shape: Shape, opt: Options) -> str:
-    """Every line checked and summed in one pass; ``g`` tells the grouping sets apart (see the module).
+    """Every line checked and summed in one pass: the sums per client, month, category, window, file and flags.
 
-    The lines are summed once per client, month, category, window, file and flags as
-    written -- a table the size of the per-client tables, whatever the number of lines
-    (the lines not loaded group by file, flags and block of rows) -- then ids and
-    categories are cleaned on that table and it is rolled up.
+    A table the size of the per-client tables, whatever the number of lines: the
+    lines not loaded have no place in the client tables and group by file, flags and
+    block of rows (:data:`BLOCK`), which tells the sample query where their first
+    lines are. Ids and categories are grouped as written, then cleaned on this small
+    table (:func:`_clean_sql`); :mod:`~portfolio_analysis.load.history` rolls it up
+    into the per-client tables (per month, per category over the windows, per file).
     """
     if opt.ref_day is None:
         window = "0"
     else:
         window = (f"CASE WHEN day > {opt.cur_day} AND day <= {opt.ref_day} THEN 1 "
                   f"WHEN day > {opt.prev_day} AND day <= {opt.cur_day} THEN 2 ELSE 0 END")
-    kept = f"(flags & {ERRORS + BLANK}) = 0"
     costs = [f for f in ("cost", "margin") if f in shape.fields]
     fine = ["sum(amount) AS billing", "count(*) AS n", "min(us) AS first_us", "max(us) AS last_us",
             "count(CASE WHEN amount < 0 THEN 1 END) AS n_credit"]
-    fine += [f"sum({f}) AS {f}" for f in costs] + [f"count({f}) AS n_{f}" for f in costs]
-
-    def when_kept(x: str) -> str:
-        return f"CASE WHEN {kept} THEN {x} END"
-
-    # n: lines loaded (the client sets keep the groups that have some); n_all: every line (the counts)
-    roll = [f"sum({when_kept('billing')}) AS billing", f"sum({when_kept('n')}) AS n", "sum(n) AS n_all",
-            f"min({when_kept('first_us')}) AS first_us", f"max({when_kept('last_us')}) AS last_us",
-            f"sum({when_kept('n_credit')}) AS n_credit"]
     for f in ("cost", "margin"):
-        roll += ([f"sum({when_kept(f)}) AS {f}", f"sum({when_kept('n_' + f)}) AS n_{f}"] if f in costs
-                 else [f"CAST(NULL AS DOUBLE) AS {f}", f"0 AS n_{f}"])
-    block = f"CASE WHEN flags <> 0 AND (flags & {BLANK}) = 0 THEN _row // {BLOCK} END"
+        fine += ([f"sum({f}) AS {f}", f"count({f}) AS n_{f}"] if f in costs
+                 else [f"CAST(NULL AS DOUBLE) AS {f}", f"CAST(0 AS BIGINT) AS n_{f}"])
+    # window, file, flags and block packed in one integer key: the hash of one integer beats that of four
+    block = f"CASE WHEN flags <> 0 AND (flags & {BLANK}) = 0 THEN _row // {BLOCK} + 1 ELSE 0 END"
+    pack = f"((CAST({block} AS BIGINT) * {1 << 20} + _file) * {1 << 16} + flags) * 4 + {window}"
     return f"""WITH {_lines_sql(shape, opt)},
-    fine AS (SELECT client_raw, ym, cat_raw, win, _file, flags, block, {", ".join(fine)}
-             FROM (SELECT *, {window} AS win, {block} AS block FROM checked) AS k
-             GROUP BY client_raw, ym, cat_raw, win, _file, flags, block),
-    clean AS (SELECT *, {_clean_sql("client_raw", id_rule=True)} AS client,
-                     COALESCE({_clean_sql("cat_raw", id_rule=False)}, '{UNSPECIFIED}') AS cat FROM fine)
-    SELECT GROUPING(client) * 64 + GROUPING(ym) * 32 + GROUPING(cat) * 16 + GROUPING(win) * 8
-             + GROUPING(_file) * 4 + GROUPING(flags) * 2 + GROUPING(block) AS g,
-           client, ym, cat, win, _file, flags, block, {", ".join(roll)}
-    FROM clean
-    GROUP BY GROUPING SETS ((client, ym), (client, cat, win), (ym, cat), (_file, flags, block))"""
+    fine AS (SELECT client_raw, ym, cat_raw, pack, {", ".join(fine)}
+             FROM (SELECT *, {pack} AS pack FROM checked) AS k
+             GROUP BY client_raw, ym, cat_raw, pack)
+    SELECT {_clean_sql("client_raw", id_rule=True)} AS client, ym,
+           COALESCE({_clean_sql("cat_raw", id_rule=False)}, '{UNSPECIFIED}') AS cat,
+           CAST(pack % 4 AS INTEGER) AS win, CAST((pack // 4) % {1 << 16} AS INTEGER) AS flags,
+           CAST((pack // {1 << 18}) % {1 << 20} AS INTEGER) AS _file,
+           CASE WHEN pack // {1 << 38} > 0 THEN pack // {1 << 38} - 1 END AS block,
+           billing, n, first_us, last_us, n_credit, cost, n_cost, margin, n_margin
+    FROM fine"""
 
 
-#: ``g`` of each grouping set of :func:`tables_query`.
-SETS = {"client_month": 0b0011111, "client_category": 0b0100111, "month_category": 0b1010111,
-        "file_flags": 0b1111000}
+def rollup_queries() -> dict[str, str]:
+    """The per-client tables and the counts per file, from the sums of :func:`tables_query` kept as ``fine``."""
+    kept = f"(flags & {ERRORS + BLANK}) = 0"
+    return {
+        "files": """SELECT _file, flags, block, sum(n) AS n_all, min(first_us) AS first_us, max(last_us) AS last_us,
+                           sum(n_credit) AS n_credit
+                    FROM fine GROUP BY _file, flags, block""",
+        "months": f"""SELECT client, ym, sum(billing) AS billing FROM fine WHERE {kept}
+                      GROUP BY client, ym ORDER BY client, ym""",
+        "clients": f"""SELECT client, sum(n) AS n_lines, min(first_us) AS first_us, max(last_us) AS last_us
+                       FROM fine WHERE {kept} GROUP BY client ORDER BY client""",
+        "years": f"""SELECT client, ym // 12 AS year, sum(billing) AS billing FROM fine WHERE {kept}
+                     GROUP BY client, ym // 12 ORDER BY client, year""",
+        "windows": f"""SELECT client, cat, win, sum(billing) AS billing, sum(cost) AS cost, sum(n_cost) AS n_cost,
+                              sum(margin) AS margin, sum(n_margin) AS n_margin
+                       FROM fine WHERE {kept} AND win > 0 GROUP BY client, cat, win ORDER BY client, cat, win""",
+        "categories": f"""SELECT ym // 12 AS year, cat, sum(billing) AS billing FROM fine WHERE {kept}
+                          GROUP BY ym // 12, cat ORDER BY year, cat""",
+    }
 
 
 def sample_query(shape: Shape, opt: Options, bits: list[int], rows: dict[int, int] | None = None) -> str:
