@@ -293,8 +293,10 @@ def main(argv: list[str] | None = None) -> int:
             import pandas as pd
 
             a, b = (pd.read_parquet(saved[k]) for k in ("engine", "spark"))
+            import numpy as np
+
             same = a.shape == b.shape and (a["client_id"].astype(str) == b["client_id"].astype(str)).all() and all(
-                ((a[c] - b[c]).abs() <= 1e-6 * (1 + a[c].abs())).fillna(a[c].isna() & b[c].isna()).all()
+                np.allclose(a[c], b[c], rtol=1e-9, atol=1e-6, equal_nan=True)
                 for c in ("billing", "billing_previous", "cost")) and (a["n_lines"] == b["n_lines"]).all()
             for kind in ("engine", "spark"):
                 r = results[kind]

@@ -8,6 +8,9 @@ The modules follow the notebook sequence:
 - :mod:`~portfolio_analysis.load.invoices` — loading invoice lines, every line loaded or reported, from
   :mod:`~portfolio_analysis.load.sources` (the file, its columns, its batches) and
   :mod:`~portfolio_analysis.load.arrow_cells` (ids, numbers and dates parsed on Arrow arrays);
+- :mod:`~portfolio_analysis.load.history` — invoice histories of any size checked and summed per client by an
+  engine (:mod:`~portfolio_analysis.load.engines`: DuckDB, Spark) running one plan
+  (:mod:`~portfolio_analysis.load.plan`, SQL written once); what the analysis uses;
 - :mod:`~portfolio_analysis.load.billing` — billing per client from the lines, and the register filled with it;
 - :mod:`~portfolio_analysis.load.portfolio` — everything at once, with one validation report;
 - :mod:`~portfolio_analysis.load.validation` — the report of every problem found;

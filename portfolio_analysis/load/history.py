@@ -206,7 +206,7 @@ def _run(eng, inp, report, formats, reference_date, settings, run_date) -> Invoi
             break
         ref = again
     # 3 the first lines of each kind of problem
-    _report(eng, inp, report, flags, opt, reason)
+    _report(eng, inp, report, flags, opt, reason, dates)
     tables = _tables(eng, rollups, flags, ref)
     tables.summary.update(date_order=order["order"], engine=eng.dialect,
                           outliers="; ".join(p.format(day=d) for p, d in reason) if reason else None)
@@ -297,7 +297,8 @@ def _date_order(dates: pd.DataFrame, formats: list[str], inp, report: Validation
 # the report: counts per file and kind, and the first lines of each kind
 # ----------------------------------------------------------------------------
 def _report(eng, inp, report: ValidationReport, flags: pd.DataFrame, opt: _plan.Options,
-            reason: list | None) -> None:
+            reason: list | None, dates: pd.DataFrame) -> None:
+    read = dates[dates["g"] == 1].set_index("_file")["n_rows"]  # every line of each file, from the dates query
     for file in inp.files:
         mine = flags[flags["_file"] == file]
         f = mine["flags"].to_numpy(np.int64)
@@ -305,11 +306,11 @@ def _report(eng, inp, report: ValidationReport, flags: pd.DataFrame, opt: _plan.
         blank = (f & _plan.BLANK) != 0
         rejected = ~blank & ((f & _plan.ERRORS) != 0)
         stats = report.stats(file, "invoices")
-        stats.rows_read = int(n.sum())
+        stats.rows_read = int(read.get(file, 0))
         stats.rows_blank = int(n[blank].sum())
         stats.rows_rejected = int(n[rejected].sum())
         stats.rows_loaded = stats.rows_read - stats.rows_blank - stats.rows_rejected
-    live = flags[(flags["flags"] != 0) & ((flags["flags"] & _plan.BLANK) == 0)]
+    live = flags[(flags["flags"] != 0) & ((flags["flags"] & _plan.BLANK) == 0) & flags["_file"].notna()]
     counts: dict[tuple[str, int], int] = {}
     bound: dict[int, int] = {}  # file number -> the row before which the sample lies
     for kind in _plan.KINDS.values():

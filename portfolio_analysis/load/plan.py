@@ -371,7 +371,8 @@ def dates_query(shape: Shape, opt: Options) -> str:
                   "AS INTEGER) END")
     else:
         first = second = "CAST(NULL AS INTEGER)"
-    return f"""SELECT GROUPING(_file) * 2 + GROUPING(day) AS g, _file, day, count(day) AS n, max(first) AS first_max,
+    return f"""SELECT GROUPING(_file) * 2 + GROUPING(day) AS g, _file, day, count(day) AS n, count(*) AS n_rows,
+                      max(first) AS first_max,
                       max(second) AS second_max, count(first) AS n_ambiguous
                FROM (SELECT _file, {_day(us)} AS day, {first} AS first, {second} AS second
                      FROM ({_dated_src(shape, opt)}) AS dated) AS d
@@ -413,17 +414,23 @@ def tables_query(shape: Shape, opt: Options) -> str:
     for f in ("cost", "margin"):
         fine += ([f"sum({f}) AS {f}", f"count({f}) AS n_{f}"] if f in costs
                  else [f"CAST(NULL AS DOUBLE) AS {f}", f"CAST(0 AS BIGINT) AS n_{f}"])
-    # window, file, flags and block packed in one integer key: the hash of one integer beats that of four
+    # window, file, flags and block packed in one integer key: the hash of one integer beats that of four.
+    # The lines without a problem are summed across files (file -1: the dates query counts the lines per
+    # file); the lines not loaded have no client, month nor category: they sum per file, flags and block.
+    kept = f"(flags & {ERRORS + BLANK}) = 0"
     block = f"CASE WHEN flags <> 0 AND (flags & {BLANK}) = 0 THEN _row // {BLOCK} + 1 ELSE 0 END"
-    pack = f"((CAST({block} AS BIGINT) * {1 << 20} + _file) * {1 << 16} + flags) * 4 + {window}"
+    file = "CASE WHEN flags = 0 THEN -1 ELSE _file END"
+    pack = f"((CAST({block} AS BIGINT) * {1 << 20} + ({file} + 1)) * {1 << 16} + flags) * 4 + {window}"
     return f"""WITH {_lines_sql(shape, opt)},
     fine AS (SELECT client_raw, ym, cat_raw, pack, {", ".join(fine)}
-             FROM (SELECT *, {pack} AS pack FROM checked) AS k
+             FROM (SELECT CASE WHEN {kept} THEN client_raw END AS client_raw,
+                          CASE WHEN {kept} THEN ym END AS ym, CASE WHEN {kept} THEN cat_raw END AS cat_raw,
+                          {pack} AS pack, amount, us, cost, margin FROM checked) AS k
              GROUP BY client_raw, ym, cat_raw, pack)
     SELECT {_clean_sql("client_raw", id_rule=True)} AS client, ym,
            COALESCE({_clean_sql("cat_raw", id_rule=False)}, '{UNSPECIFIED}') AS cat,
            CAST(pack % 4 AS INTEGER) AS win, CAST((pack // 4) % {1 << 16} AS INTEGER) AS flags,
-           CAST((pack // {1 << 18}) % {1 << 20} AS INTEGER) AS _file,
+           CAST((pack // {1 << 18}) % {1 << 20} AS INTEGER) - 1 AS _file,
            CASE WHEN pack // {1 << 38} > 0 THEN pack // {1 << 38} - 1 END AS block,
            billing, n, first_us, last_us, n_credit, cost, n_cost, margin, n_margin
     FROM fine"""
