@@ -181,7 +181,7 @@ def _run(eng, inp, report, formats, reference_date, settings, run_date) -> Invoi
         opt.swapped = [inp.files.index(f) for f in order["swapped"]]
         opt.swapped_files = list(order["swapped"])
         dates = _frame(_query(eng, _plan.dates_query(_shape(eng, inp), opt), ["date"]), inp.files)
-    days = dates[dates["g"] == 0].groupby("day")["n"].sum()
+    days = dates[dates["day"].notna()].groupby("day")["n"].sum()
     days.index = days.index.astype(np.int64)
     run_day = _day_number(pd.Timestamp(run_date) if run_date is not None else pd.Timestamp(_dt.date.today()))
     cut, reason = outlier_cut(days.index.to_numpy(np.int64), days.to_numpy(np.int64), run_day)
@@ -259,12 +259,19 @@ def _set_windows(opt: _plan.Options, ref: pd.Timestamp | None) -> None:
 _ORDER_NAMES = {True: N_("day first"), False: N_("month first")}
 
 
+def _per_file(dates: pd.DataFrame) -> pd.DataFrame:
+    """The dates query summed per file: lines, and the fields of the dates written N/N/YYYY."""
+    return (dates.groupby("_file", sort=False)
+            .agg(n_rows=("n_rows", "sum"), first_max=("first_max", "max"), second_max=("second_max", "max"),
+                 n_ambiguous=("n_ambiguous", "sum")).reset_index())
+
+
 def _date_order(dates: pd.DataFrame, formats: list[str], inp, report: ValidationReport) -> dict:
     configured = _plan.day_first(formats)
     out = {"swapped": [], "order": {}}
     if configured is None:
         return out
-    per_file = dates[dates["g"] == 1].rename(columns={"_file": "file"})
+    per_file = _per_file(dates).rename(columns={"_file": "file"})
     for row in per_file.itertuples(index=False):
         if not row.n_ambiguous:
             continue
@@ -298,7 +305,7 @@ def _date_order(dates: pd.DataFrame, formats: list[str], inp, report: Validation
 # ----------------------------------------------------------------------------
 def _report(eng, inp, report: ValidationReport, flags: pd.DataFrame, opt: _plan.Options,
             reason: list | None, dates: pd.DataFrame) -> None:
-    read = dates[dates["g"] == 1].set_index("_file")["n_rows"]  # every line of each file, from the dates query
+    read = _per_file(dates).set_index("_file")["n_rows"]  # every line of each file, from the dates query
     for file in inp.files:
         mine = flags[flags["_file"] == file]
         f = mine["flags"].to_numpy(np.int64)

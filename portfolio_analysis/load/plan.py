@@ -356,8 +356,8 @@ def _lines_sql(shape: Shape, opt: Options, where: str | None = None) -> str:
 
 
 def dates_query(shape: Shape, opt: Options) -> str:
-    """Lines per file and day of their date, from the date column alone (grouping set ``(_file, day)``),
-    and per file the largest first and second fields of dates written ``N/N/YYYY`` (set ``(_file)``).
+    """Lines per file and day of their date, from the date column alone, with the largest first and second
+    fields of the dates written ``N/N/YYYY`` (summed per file by the caller).
 
     The second tells whether a file writes days or months first; the first gives the
     reference date and the dates far beyond the rest.
@@ -371,12 +371,12 @@ def dates_query(shape: Shape, opt: Options) -> str:
                   "AS INTEGER) END")
     else:
         first = second = "CAST(NULL AS INTEGER)"
-    return f"""SELECT GROUPING(_file) * 2 + GROUPING(day) AS g, _file, day, count(day) AS n, count(*) AS n_rows,
-                      max(first) AS first_max,
+    # one GROUP BY, no grouping sets (DuckDB would keep every line for them): the per-file figures are summed after
+    return f"""SELECT _file, day, count(day) AS n, count(*) AS n_rows, max(first) AS first_max,
                       max(second) AS second_max, count(first) AS n_ambiguous
                FROM (SELECT _file, {_day(us)} AS day, {first} AS first, {second} AS second
                      FROM ({_dated_src(shape, opt)}) AS dated) AS d
-               GROUP BY GROUPING SETS ((_file, day), (_file))"""
+               GROUP BY _file, day"""
 
 
 #: Lines with a problem are counted per block of this many rows: the sample query reads only the first blocks.
