@@ -96,6 +96,13 @@ text = _("**Recommended actions**: {counts}.").format(counts=counts)
 if keeps:
     text += " " + L.plural("{n} client that would be ended is kept for strategic reasons.",
                            "{n} clients that would be ended are kept for strategic reasons.", keeps).format(n=num(keeps))
+if h["conditional_clients"]:
+    text += " " + L.plural(
+        "{n} loss-making client is kept as it is for strategic reasons, on condition that its economics are fixed "
+        "(it loses {loss} a year).",
+        "{n} loss-making clients are kept as they are for strategic reasons, on condition that their economics are "
+        "fixed (together they lose {loss} a year).", h["conditional_clients"]).format(
+        n=num(h["conditional_clients"]), loss=num(-h["conditional_profit"]))
 text += " " + (L.plural("{n} client lacks the data to be judged and is never ended on missing data.",
                         "{n} clients lack the data to be judged and are never ended on missing data.",
                         lacking).format(n=num(lacking)) if lacking else
@@ -169,6 +176,7 @@ page.figure(fig, "executive_summary")
 # %%
 first = plan_table(a).head(10)
 page.table(first.assign(action=first["action"].map(lambda x: action_name(x, lang))),
-           columns={"priority": N_("Priority"), "name": N_("Client"), "action": N_("Action"), "owner": N_("Owner"),
-                    "value_at_stake": N_("Value at stake"), "levers": N_("Levers")},
+           columns={"priority": N_("Priority"), "name": N_("Client"), "action": N_("Action"),
+                    "condition": N_("Condition"), "owner": N_("Owner"),
+                    "value_at_stake": N_("Annual profit at stake"), "levers": N_("Levers")},
            decimals={"value_at_stake": 0})

@@ -202,14 +202,19 @@ plan = (a.relationship_plan.merge(changes[["client_id", "change"]], on="client_i
 first = plan.head(15)
 page.table(first.assign(action=first["action"].map(lambda x: action_name(x, lang))),
            columns={"priority": N_("Priority"), "client_id": N_("Client ID"), "name": N_("Client"),
-                    "action": N_("Action"), "owner": N_("Owner"), "segment": N_("Group"),
-                    "value_at_stake": N_("Value at stake"), "levers": N_("Levers")},
-           decimals={"value_at_stake": 0})
+                    "action": N_("Action"), "condition": N_("Condition"), "owner": N_("Owner"),
+                    "segment": N_("Group"), "value_at_stake": N_("Annual profit at stake"),
+                    "profit_if_ended": N_("Profit change if it ended"), "levers": N_("Levers")},
+           decimals={"value_at_stake": 0, "profit_if_ended": 0})
 
 # %%
-order = ", ".join(action_name(x, lang) for x in a.catalogue.settings["actions"]["priority_order"])
-text = _("The plan lists every client by priority: by action, in the order {order}, then by the value at stake.").format(
-    order=order)
+tiers = [[action_name(x, lang) for x in tier] for tier in a.catalogue.settings["actions"]["priority_order"]]
+words = [L.join(tier) for tier in tiers]
+if len(words) == 1:
+    text = _("The plan lists every client, the largest annual profit or loss at stake first.")
+else:
+    text = _("The plan lists first the clients to {first}, the largest annual profit or loss at stake first; then those "
+             "to {rest}, in the same order.").format(first=words[0], rest=L.join(words[1:]))
 owned = plan[plan["action"].isin(["fix", "end"]) & plan["owner"].notna()]
 if len(owned):
     top_owner = owned.groupby("owner").size().sort_values(ascending=False)

@@ -55,9 +55,8 @@ def _input_record(kind: str, item) -> dict | None:
         digest = hashlib.sha256(pd.util.hash_pandas_object(item, index=False).to_numpy().tobytes())
         digest.update(repr(list(item.columns)).encode())
         return {"kind": kind, "file": "<DataFrame>", "rows": len(item), "sha256": digest.hexdigest()}
-    p = Path(item)
-    return {"kind": kind, "file": p.name, "path": str(p.resolve()), "bytes": p.stat().st_size,
-            "sha256": file_sha256(p)}
+    p = Path(item)  # its name, not where it sits on this machine
+    return {"kind": kind, "file": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
 
 
 def versions() -> dict[str, str]:
@@ -83,7 +82,7 @@ def code_fingerprint() -> str:
 
 
 def _config_record(config, overrides, parameters) -> dict:
-    files = [] if config is None or isinstance(config, Mapping) else [str(Path(config).resolve())]
+    files = [] if config is None or isinstance(config, Mapping) else [Path(config).name]
     return {"files": files, "inline": bool(isinstance(config, Mapping)), "overrides": list(overrides or ()),
             "parameters": parameter_overrides(parameters)}
 

@@ -229,8 +229,9 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     # 1 data and validation
     t["clients"] = register
     t["contacts"] = portfolio.contacts
-    t["validation_problems"] = portfolio.report.problems
-    t["files_read"] = portfolio.report.file_summary()
+    # files named as the reader knows them, never by a path of the machine the analysis ran on
+    t["validation_problems"] = _file_names(portfolio.report.problems)
+    t["files_read"] = _file_names(portfolio.report.file_summary())
     t["data_completeness"] = completeness(portfolio)
     facts["quality"] = quality_summary(portfolio)
     lap("data")
@@ -429,6 +430,15 @@ def _segmentation(t: dict, facts: dict, register, scores, cat: Catalogue, seg_cf
         t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
     else:  # a tree of thousands of leaves cannot be read
         t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
+
+
+def _file_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its ``file`` column reduced to the files' names (no folders)."""
+    from pathlib import PurePath
+
+    if "file" not in frame.columns:
+        return frame
+    return frame.assign(file=frame["file"].map(lambda f: f if pd.isna(f) else PurePath(str(f)).name))
 
 
 class _Lap:

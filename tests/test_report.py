@@ -80,9 +80,23 @@ def test_excel_plan_sheets_and_formats(sample_report):
     ws = wb["All clients"]
     assert ws.freeze_panes == "D4"  # a note, a blank line, the header; priority, id and name stay in view
     header = [c.value for c in ws[3]]
-    assert header[:4] == ["priority", "client_id", "name", "action"]
+    assert header[:4] == ["priority", "client ID", "client", "action"]  # readable headers
     n_fix = sum(1 for r in ws.iter_rows(min_row=4, values_only=True) if r[3] == "fix")
     assert n_fix == wb["Fix"].max_row - 1
+    # columns to follow the plan up, empty, with a drop-down list of statuses and a date check
+    for col in ("next step", "due date", "status", "notes"):
+        assert col in header
+    status = openpyxl.utils.get_column_letter(header.index("status") + 1)
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert len(lists) == 1 and str(lists[0].sqref).startswith(f"{status}4")
+    assert lists[0].formula1 == '"to do,in progress,done,dropped"'
+    assert any(dv.type == "date" for dv in ws.data_validations.dataValidation)
+    # the summary's figures are numbers, not text
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Clients"] == 300 and isinstance(summary["Billing, last 12 months"], float)
+    # the problems name the files, never a path of the machine
+    files = {r[1] for r in wb["Validation problems"].iter_rows(min_row=2, values_only=True)}
+    assert files == {"clients.csv", "invoices.csv", "contacts.csv"}
 
 
 def _french_register(path: Path, n=60):
@@ -112,7 +126,7 @@ def test_a_french_semicolon_register(tmp_path):
     assert wb.sheetnames[:3] == ["Synthèse", "Tous les clients", "Développer"]
     summary = {row[0]: row[1] for row in wb["Synthèse"].iter_rows(min_row=2, values_only=True)}
     assert [c.value for c in wb["Synthèse"][1]] == ["indicateur", "valeur"]
-    assert summary["Entreprise"] == "Société X" and summary["Clients"] == "60"
+    assert summary["Entreprise"] == "Société X" and summary["Clients"] == 60  # a number, not text
     assert summary["Lignes lues / chargées / rejetées"] == "60 / 60 / 0"
     assert summary["Bénéfice estimé"] in ("oui", "non")
     gini = summary["Gini de la facturation"]  # a decimal comma, two decimals (Babel's French)
