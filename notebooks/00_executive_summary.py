@@ -43,7 +43,22 @@ page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=c
 a, L = page.analysis, page.language
 _, num, pct = L.gettext, L.num, L.pct
 h = headline(a)
-page.md("# " + _("Customer portfolio analysis — {company}").format(company=page.esc(company)))
+display(page.md("# " + _("Customer portfolio analysis — {company}").format(company=page.esc(page.company))))
+q, run = a.facts["quality"], a.run
+facts = []  # the first screen: the data's period, the run's date, the currency
+period = a.facts.get("reference_period") or run.get("reference_period")
+if period and period.get("end"):
+    facts.append(_("the last 12 months end on {end}").format(end=L.date(period["end"])))
+if "first_invoice" in q:
+    facts.append(_("invoices from {first} to {last}").format(first=L.date(q["first_invoice"]),
+                                                            last=L.date(q["last_invoice"])))
+if run.get("run_date"):
+    facts.append(_("analysis of {date}").format(date=L.date(run["run_date"])))
+currency = a.catalogue.settings["report"]["currency"]
+if currency:
+    facts.append(_("amounts in {currency}").format(currency=currency))
+line = _("; ").join(facts)
+page.md(f"*{line[:1].upper()}{line[1:]}.*" if line else "")
 
 # %% [markdown] tags=["lang-en"]
 # ## Executive summary
@@ -67,11 +82,8 @@ page.md("# " + _("Customer portfolio analysis — {company}").format(company=pag
 # %%
 q, run = a.facts["quality"], a.run
 lines = []
-period = run.get("reference_period")
 text = L.plural("**{n} client**", "**{n} clients**", h["n_clients"]).format(n=num(h["n_clients"]))
 text += ", " + _("billing {billing} over the last 12 months").format(billing=num(h["total_billing"]))
-if period:
-    text += " " + _("(12 months to {end})").format(end=L.date(period["end"]))
 if h["total_profit"] is not None:
     text += (", " + _("profit {profit}").format(profit=num(h["total_profit"]))
              + (" " + _("(estimated from profitability levels)") if h["profit_is_estimated"] else ""))

@@ -244,8 +244,8 @@ if len(declining):
 # projected from the months before it, and compared with what the clients really billed. The one
 # that missed least client by client is used for the whole portfolio: "next year = last year"; the
 # same times the portfolio's change over the last year, damped; each client's last year times its own
-# change; or each client's trend on the portfolio's seasonal profile (see
-# `portfolio_analysis.steps.financials`). "Next year = last year" wins ties, so the projection is never
+# change; or each client's trend on the portfolio's seasonal profile. "Next year = last year" wins
+# ties, so the projection is never
 # worse than it on this test. It is one test, on one year: a guide to the trend, not a promise.
 
 # %% [markdown] tags=["lang-fr"]
@@ -256,8 +256,8 @@ if len(declining):
 # facturé. Celle qui s'est le moins trompée, client par client, sert pour tout le portefeuille :
 # « l'an prochain = l'an dernier » ; la même multipliée par l'évolution du portefeuille sur la
 # dernière année, amortie ; la dernière année de chaque client multipliée par sa propre évolution ;
-# ou la tendance de chaque client sur le profil saisonnier du portefeuille (voir
-# `portfolio_analysis.steps.financials`). « L'an prochain = l'an dernier » l'emporte à égalité : la
+# ou la tendance de chaque client sur le profil saisonnier du portefeuille. « L'an prochain = l'an
+# dernier » l'emporte à égalité : la
 # projection n'est donc jamais moins bonne qu'elle sur ce test. C'est un seul test, sur une seule
 # année : une indication de la tendance, pas une promesse.
 

@@ -18,10 +18,12 @@
 #
 # The **portfolio matrix** sets each client's value score against its relationship score. Each
 # quadrant has a default action — develop the core partners, maintain the secure ones, fix the
-# economics of strong relationships that do not pay, reconsider the rest — and the rules of the
-# configuration (`settings.actions`, data, not code) refine it client by client:
+# economics of strong relationships that do not pay, reconsider the rest — and rules, the same for
+# every client, refine it:
 #
-# * a loss-making client is not developed or maintained as it is: its economics are fixed first;
+# * a loss-making client is not developed or maintained as it is: its economics are fixed first —
+#   unless it is kept for strategic reasons, when its action holds **on condition** that its
+#   economics are fixed;
 # * a client that is still profitable is not ended;
 # * a client kept for other reasons — ongoing R&D, high learning, a growing outlook, a reference — is
 #   **fixed, never ended**, and marked as kept for strategic reasons;
@@ -36,10 +38,11 @@
 # La **matrice du portefeuille** place le score de valeur de chaque client face à son score de
 # relation. Chaque quadrant a une action par défaut — développer les partenaires essentiels,
 # maintenir les clients acquis, redresser la rentabilité des relations solides qui ne rapportent pas,
-# reconsidérer les autres — et les règles de la configuration (`settings.actions`, des données et non
-# du code) l'affinent client par client :
+# reconsidérer les autres — et des règles, les mêmes pour tous les clients, l'affinent :
 #
-# * un client déficitaire n'est ni développé ni maintenu en l'état : sa rentabilité est d'abord redressée ;
+# * un client déficitaire n'est ni développé ni maintenu en l'état : sa rentabilité est d'abord
+#   redressée — sauf s'il est conservé pour des raisons stratégiques : son action tient alors **à
+#   condition** que sa rentabilité soit redressée ;
 # * un client encore rentable n'est pas arrêté ;
 # * un client conservé pour d'autres raisons — collaboration en R&D en cours, possibilités
 #   d'apprentissage élevées, perspectives de croissance, client de référence — est **redressé, jamais

@@ -133,7 +133,8 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
     )
     _add_data_args(p, clients_positional=False)
-    p.add_argument("--company", default="the company", help="the company's name, for the report")
+    p.add_argument("--company", default=None, help="the company's name, for the report (default: \"the company\", "
+                   "in the report's language)")
     p.add_argument("--lang", choices=("en", "fr"), default="en")
     p.add_argument("--out", required=True, help="output folder (created; never one of the inputs)")
     p.add_argument("--strict", action="store_true", help="stop on any error in the input")

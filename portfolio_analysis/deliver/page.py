@@ -101,6 +101,10 @@ class Page:
     out_dir: Path | None = None
     company: str = ""
 
+    def __post_init__(self):
+        if not self.company:  # no name given: the company, in the page's language
+            self.company = self.language.gettext("the company")
+
     @property
     def lang(self) -> str:
         return self.language.lang

@@ -21,8 +21,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from portfolio_analysis.i18n.language import N_
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 MARKER = ".portfolio-analysis-output"
+COMPANY = N_("the company")  # when no name is given
+TITLE = N_("Customer portfolio analysis — {company}")
 PARAMETERS = (
     "clients", "invoices", "contacts", "config", "overrides", "mapping", "sheet",
     "company", "lang", "out_dir", "strict", "analysis_dir",
@@ -87,7 +91,7 @@ def run_report(
     overrides=(),
     mapping=None,
     sheet=None,
-    company="the company",
+    company=None,
     lang="en",
     out,
     strict=False,
@@ -100,12 +104,14 @@ def run_report(
     from portfolio_analysis.deliver.html import write_html_report
     from portfolio_analysis.deliver.summary import headline, write_relationship_plan, write_summary_json
     from portfolio_analysis.deliver.tables import write_tables
+    from portfolio_analysis.i18n.language import language
     from portfolio_analysis.load.portfolio import load_portfolio
     from portfolio_analysis.load.validation import DataValidationError, InputError
     from portfolio_analysis.pipeline import resolve_config
 
     out = Path(out).resolve()
     _check_out(out, [clients, invoices, contacts, config])
+    company = company or language(lang).gettext(COMPANY)
     start = time.perf_counter()
     spent: dict[str, float] = {}  # where the time went, said at the end
     sequence = notebooks or notebook_sequence()
@@ -182,7 +188,7 @@ def run_report(
         spent["notebooks"] = time.perf_counter() - t_notebooks
         spent["tables, summary and Excel plan (beside the notebooks)"] = outputs.result()
         t0 = time.perf_counter()
-        title = ("Analyse du portefeuille clients — " if lang == "fr" else "Customer portfolio analysis — ") + company
+        title = language(lang).gettext(TITLE).format(company=company)
         write_html_report([staging / "notebooks" / nb.name for nb in sequence], staging / "report.html",
                           title=title, lang=lang)
         spent["HTML report"] = time.perf_counter() - t0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from portfolio_analysis.archive import run_record
 from portfolio_analysis.deliver.workbook import write_workbook
 from portfolio_analysis.i18n.language import N_, check_lang, language
 from portfolio_analysis.load.validation import READER_COLUMNS, problems_in
@@ -69,6 +70,7 @@ def headline(analysis: Analysis) -> dict:
         "end_clients_profit_change": scen.loc["end_clients", "profit_change"] if "end_clients" in scen.index
         else None,
         "lang": analysis.lang,
+        "run": run_record(analysis),
     }
     return _plain(out)
 
@@ -111,6 +113,23 @@ STATUSES = (N_("to do"), N_("in progress"), N_("done"), N_("dropped"))
 #: The summary sheet's figures for each action.
 CLIENTS_TO = {"develop": N_("Clients to develop"), "maintain": N_("Clients to maintain"),
               "fix": N_("Clients to fix"), "end": N_("Clients to end")}
+
+
+def _run_rows(run: dict, L) -> list[tuple[str, object]]:
+    """What the run used, as rows of the summary sheet: date, inputs, configuration, weights, changes."""
+    _ = L.gettext
+    conf = run.get("configuration") or {}
+    none = _("none")
+    weights = "; ".join(f"{k} {L.num(w['weight'], 1)} ({L.pct(w['share_pct'])})" for k, w in run["weights"].items())
+    changed = "; ".join(f"{k}: {v['shipped']} → {v['in_force']}" for k, v in run["changed_settings"].items())
+    return [
+        (_("Run date"), L.date(run["run_date"]) if run.get("run_date") else none),
+        (_("Input files (SHA-256)"), "; ".join(f"{i['file']} ({i['sha256'][:12]}…)" for i in run["inputs"]) or none),
+        (_("Configuration files"), ", ".join(conf.get("files", [])) or none),
+        (_("Settings given on the command line"), ", ".join(conf.get("overrides", [])) or none),
+        (_("Weights in force (share of the total)"), weights or none),
+        (_("Changed from the shipped catalogue"), changed or none),
+    ]
 
 
 def plan_table(analysis: Analysis) -> pd.DataFrame:
@@ -162,6 +181,7 @@ def write_relationship_plan(analysis: Analysis, path, *, company: str = "the com
         *[(_(CLIENTS_TO[a]), figures["actions"][a]) for a in ACTIONS],
         (_("Annual retention (implied)"), figures["annual_retention"]),
         (_("Portfolio lifetime value"), figures["portfolio_value"]),
+        *_run_rows(figures["run"], L),
     ]
     summary = pd.DataFrame(summary_rows, columns=["figure", "value"]).astype({"value": "object"})
     plan = _tracking(plan.assign(action=plan["action"].map(lambda a: action_name(a, lang))))

@@ -14,7 +14,6 @@ from portfolio_analysis.steps.actions._decision import _by_id
 from portfolio_analysis.steps.actions.explain import VALUE_BASES
 from portfolio_analysis.steps.actions.rules import action_settings
 
-
 #: What the plan says where the data show no lever for a client to fix.
 NO_LEVER = N_("no lever in the data: a discussion with the client decides what to change")
 #: The condition of an action kept for strategic reasons although the client loses money.
