@@ -34,7 +34,7 @@ def test_every_declared_dependency_is_imported_or_runs_the_notebooks():
             m = re.match(r"\s*(?:from|import)\s+([A-Za-z_][\w]*)", line)
             if m:
                 imported.add(m.group(1).lower())
-    module_of = {"pyyaml": "yaml", "scikit-learn": "sklearn", "jupyter-client": "jupyter_client",
+    module_of = {"pyyaml": "yaml", "scikit-learn": "sklearn", "jupyter-client": "jupyter_client", "python-pptx": "pptx",
                  "ipython": "ipython", "babel": "babel"}
     used_otherwise = {"openpyxl", "xlsxwriter", "ipykernel"}  # pandas' Excel engines; the notebooks' kernel
     for requirement in _project()["dependencies"]:

@@ -28,7 +28,7 @@ def sample_report(tmp_path_factory):
 
 def test_the_deliverable_is_complete(sample_report):
     out = sample_report
-    for name in ("report.html", "relationship_plan.xlsx", "summary.json"):
+    for name in ("report.html", "relationship_plan.xlsx", "summary.json", "deck.pptx"):
         assert (out / name).is_file(), name
     for table, columns in {
         "scores": ["client_id", "value_score", "relationship_score", "total_score", "coverage"],
@@ -38,7 +38,7 @@ def test_the_deliverable_is_complete(sample_report):
     }.items():
         df = pd.read_csv(out / "tables" / f"{table}.csv")
         assert set(columns) <= set(df.columns), table
-    assert len(list((out / "notebooks").glob("*.ipynb"))) == 8
+    assert len(list((out / "notebooks").glob("*.ipynb"))) == 9
     assert not list(out.parent.glob(".sample.partial-*"))  # no staging left behind
 
 
@@ -200,3 +200,20 @@ def test_from_invoices_alone_nothing_is_ended_on_missing_data(tmp_path):
     assert s["total_profit"] is None and s["whale_peak_pct"] is None  # no profit figures: no whale curve
     assert s["actions"]["end"] == 0 and s["insufficient_data_clients"] == 300
     assert "Executive summary" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_deck_has_its_slides_in_the_report_language(sample_report):
+    from pptx import Presentation
+
+    deck = Presentation(str(sample_report / "deck.pptx"))
+    titles = [next((sh.text_frame.text for sh in slide.shapes if sh.has_text_frame), "") for slide in deck.slides]
+    assert len(titles) == 8 and titles[0] == "Customer portfolio analysis — Sample Company"
+    assert "The portfolio matrix" in titles and titles[-1] == "The first relationships to act on"
+    summary = json.loads((sample_report / "summary.json").read_text(encoding="utf-8"))
+    figures = " ".join(sh.text_frame.text for sh in deck.slides[1].shapes if sh.has_text_frame)
+    assert f"{round(summary['total_billing']):,}" in figures  # the summary's billing, as the report writes it
+    table = next(sh.table for sh in deck.slides[-1].shapes if sh.has_table)
+    plan = pd.read_csv(sample_report / "tables" / "relationship_plan.csv")
+    assert [table.cell(i, 1).text for i in range(1, 11)] == plan["name"].head(10).tolist()
+    pictures = [sh for slide in deck.slides for sh in slide.shapes if sh.shape_type == 13]
+    assert len(pictures) == 5

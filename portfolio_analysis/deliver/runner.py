@@ -100,6 +100,7 @@ def run_report(
     """Analyse once, write the deliverable into ``out``, and return the exit status."""
     from portfolio_analysis.archive import run_analysis, save_analysis
     from portfolio_analysis.config.catalogue import ConfigError
+    from portfolio_analysis.deliver.deck import write_deck
     from portfolio_analysis.deliver.execute import NotebookFailed, NotebookSession
     from portfolio_analysis.deliver.html import write_html_report
     from portfolio_analysis.deliver.summary import headline, write_relationship_plan, write_summary_json
@@ -186,6 +187,9 @@ def run_report(
             print(f"{time.perf_counter() - t0:.1f} s", flush=True)
 
         spent["notebooks"] = time.perf_counter() - t_notebooks
+        t0 = time.perf_counter()
+        write_deck(analysis, staging / "figures", staging / "deck.pptx", company=company, lang=lang)
+        spent["deck"] = time.perf_counter() - t0
         spent["tables, summary and Excel plan (beside the notebooks)"] = outputs.result()
         t0 = time.perf_counter()
         title = language(lang).gettext(TITLE).format(company=company)
