@@ -157,10 +157,12 @@ else:
     text = (_("**Segments**: none — fewer than two criteria carry information.") if seg["status"] == "too_few_criteria"
             else _("**Segments**: none — the clients do not fall into groups that hold when resampled."))
 lines.append("- " + text)
-text = _("**Data**: {read} rows read, {rejected} rejected; {errors} and {warnings} reported (see step 1).").format(
-    read=num(h["rows_read"]), rejected=num(h["rows_rejected"]),
-    errors=L.plural("{n} error", "{n} errors", h["n_errors"]).format(n=num(h["n_errors"])),
-    warnings=L.plural("{n} warning", "{n} warnings", h["n_warnings"]).format(n=num(h["n_warnings"])))
+counts = [L.plural(one, many, n).format(n=num(n)) for one, many, n in (
+    ("{n} error", "{n} errors", h["n_errors"]), ("{n} warning", "{n} warnings", h["n_warnings"])) if n]
+rows = (_("{read} rows read, {rejected} rejected").format(read=num(h["rows_read"]), rejected=num(h["rows_rejected"]))
+        if h["rows_rejected"] else _("{read} rows read, none rejected").format(read=num(h["rows_read"])))
+text = (_("**Data**: {rows}; {problems} reported (see step 1).").format(rows=rows, problems=L.join(counts)) if counts
+        else _("**Data**: {rows}; no problem found.").format(rows=rows))
 if "first_invoice" in q:
     text += " " + _("Invoices from {first} to {last}.").format(first=L.date(q["first_invoice"]),
                                                               last=L.date(q["last_invoice"]))

@@ -87,9 +87,9 @@ text += " " + L.plural("The portfolio has **{n} client**.", "The portfolio has *
 if q["n_from_invoices_only"]:
     text += " " + L.plural("{n} of them appears only in the invoice lines.", "{n} of them appear only in the invoice lines.",
                            q["n_from_invoices_only"]).format(n=num(q["n_from_invoices_only"]))
-found = _("The checks found {errors} and {warnings}").format(
-    errors=L.plural("**{n} error**", "**{n} errors**", q["n_errors"]).format(n=num(q["n_errors"])),
-    warnings=L.plural("**{n} warning**", "**{n} warnings**", q["n_warnings"]).format(n=num(q["n_warnings"])))
+counts = [L.plural(one, many, n).format(n=num(n)) for one, many, n in (
+    ("**{n} error**", "**{n} errors**", q["n_errors"]), ("**{n} warning**", "**{n} warnings**", q["n_warnings"])) if n]
+found = _("The checks found {problems}").format(problems=L.join(counts)) if counts else _("The checks found no problem")
 columns = [page.label(c) for c in q["columns_with_problems"]]
 text += " " + found + (L.plural(", in the column {columns}.", ", in the columns {columns}.", len(columns)).format(
     columns=", ".join(columns)) if columns else ".")
