@@ -102,7 +102,8 @@ elif h["total_profit"] is None:
 else:
     lines.append("- " + _("**The portfolio makes no profit overall** ({profit}): no client can be shown as a share of "
                           "the profit.").format(profit=num(h["total_profit"])))
-counts = ", ".join(f"{action_name(k, lang)} {num(h['actions'][k])}" for k in ("develop", "maintain", "fix", "end"))
+counts = ", ".join(f"{action_name(k, lang)} {num(h['actions'][k])}" for k in ("develop", "maintain", "fix", "end")
+                   if h["actions"][k])
 keeps, lacking = h["strategic_keeps"], h["insufficient_data_clients"]
 text = _("**Recommended actions**: {counts}.").format(counts=counts)
 if keeps:
@@ -133,8 +134,9 @@ if a.contacts.empty:
     lines.append("- " + _("**Relationship risks**: no contacts were given, so who carries each relationship is not known."))
 else:
     fragile, risks = h["fragile_relationships"], h["key_person_risks"]
-    text = L.plural("**Relationship risks**: {n} relationship rests on a single person.",
-                    "**Relationship risks**: {n} relationships rest on a single person.", fragile).format(n=num(fragile))
+    text = (L.plural("**Relationship risks**: {n} relationship rests on a single person.",
+                     "**Relationship risks**: {n} relationships rest on a single person.", fragile).format(
+        n=num(fragile)) if fragile else _("**Relationship risks**: no relationship rests on a single person."))
     if risks:
         text += " " + L.plural("{names} carries a key-person share of the billing.",
                                "{names} each carry a key-person share of the billing.", len(risks)).format(

@@ -107,9 +107,9 @@ billing_by = decided.groupby("action")["billing"].sum().reindex(ORDER, fill_valu
 share = billing_by / billing_by.sum() * 100 if billing_by.sum() > 0 else billing_by * float("nan")
 n_strategic = int(decided["strategic_keep"].sum())
 n_guarded = int((decided["insufficient_data"] & (decided["default_action"] == "end")).sum())
-text = _("**{develop} clients to develop** ({develop_pct} of billing), {maintain} to maintain ({maintain_pct}), "
-         "**{fix} to fix** ({fix_pct}) and **{end} to end** ({end_pct}).").format(
-    **{k: num(counts[k]) for k in ORDER}, **{f"{k}_pct": pct(share[k]) for k in ORDER})
+parts = [_("{action}: **{n}** ({share} of billing)").format(action=action_name(k, lang), n=num(counts[k]),
+                                                             share=pct(share[k])) for k in ORDER if counts[k]]
+text = _("Recommended actions — {actions}.").format(actions=L.join(parts))
 if n_strategic:
     text += " " + L.plural("{n} client that the matrix would end is kept for strategic reasons and fixed instead.",
                            "{n} clients that the matrix would end are kept for strategic reasons and fixed instead.",
@@ -178,11 +178,19 @@ page.table(examples.assign(action=examples["action"].map(lambda x: action_name(x
 changes, stability = a.what_would_change, a.action_stability
 firm = stability["stability"]
 n_flip = int(changes["criterion"].notna().sum())
-page.md(_("Under {draws} perturbations of the weights, the median client keeps its action in {median} of draws; "
-          "{never} clients never change and {shaky} keep it in fewer than 80 % of draws — look at those twice. "
-          "{flip} clients would change action with a single criterion moved.").format(
-    draws=num(a.facts["action_draws"]), median=pct(firm.median() * 100), never=num(int((firm >= 0.999).sum())),
-    shaky=num(int((firm < 0.8).sum())), flip=num(n_flip)))
+n_never, n_shaky = int((firm >= 0.999).sum()), int((firm < 0.8).sum())
+text = _("Under {draws} perturbations of the weights, the median client keeps its action in {median} of draws.").format(
+    draws=num(a.facts["action_draws"]), median=pct(firm.median() * 100))
+if n_never:
+    text += " " + L.plural("{n} client never changes.", "{n} clients never change.", n_never).format(n=num(n_never))
+text += " " + (L.plural("{n} client keeps it in fewer than 80 % of draws — look at it twice.",
+                        "{n} clients keep it in fewer than 80 % of draws — look at those twice.",
+                        n_shaky).format(n=num(n_shaky)) if n_shaky else
+               _("No client keeps it in fewer than 80 % of draws."))
+text += " " + (L.plural("{n} client would change action with a single criterion moved.",
+                        "{n} clients would change action with a single criterion moved.", n_flip).format(n=num(n_flip))
+               if n_flip else _("No client would change action with a single criterion moved."))
+page.md(text)
 
 # %%
 shaky = (decided[["client_id", "name", "action"]].merge(changes[["client_id", "change"]], on="client_id")

@@ -199,8 +199,7 @@ if "end_clients" in s.index and s.loc["end_clients", "n_clients"] > 0:
         "go*, and changes profit by {profit} a year.", x["n_clients"]).format(
         n=num(x["n_clients"]), billing=num(-x["billing_change"]), freed=num(x["cost_freed"]),
         profit=num(x["profit_change"], sign=True)))
-if {"literature_low", "literature_high"} <= set(s.index) and s.loc["literature_low", "profit_change"] == \
-        s.loc["literature_low", "profit_change"]:
+if {"literature_low", "literature_high"} <= set(s.index) and s.loc["literature_low", "profit_change"] > 0:
     text.append(_("If the literature's claim held here, {up} retention would mean {low} to {high} of profit — an "
                   "illustration, not a prediction.").format(
         up=up, low=num(s.loc["literature_low", "profit_change"], sign=True),
