@@ -215,4 +215,4 @@ else:
 # NBVAL_IGNORE_OUTPUT
 from portfolio_analysis.widgets import weights_panel
 
-weights_panel(a.clients, catalogue=a.catalogue)
+weights_panel(a.clients, catalogue=a.catalogue, lang=lang)
