@@ -230,14 +230,15 @@ class PanelModel:
             dots.append(f'<circle cx="{x(r):.1f}" cy="{y(v):.1f}" r="2.6" fill="{ACTION_COLOURS[ACTIONS[d.action[i]]]}" '
                         'fill-opacity="0.7"/>')
         _ = self.L.gettext
+        x_label, y_label = html.escape(_("relationship score")), html.escape(_("value score"))
         return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" font-size="10">'
                 f'<rect x="{pad}" y="{pad}" width="{size - 2 * pad}" height="{size - 2 * pad}" fill="none" stroke="#999"/>'
                 f'<line x1="{x(tr):.1f}" y1="{pad}" x2="{x(tr):.1f}" y2="{size - pad}" stroke="#666" stroke-dasharray="4 3"/>'
                 f'<line x1="{pad}" y1="{y(tv):.1f}" x2="{size - pad}" y2="{y(tv):.1f}" stroke="#666" stroke-dasharray="4 3"/>'
                 + "".join(dots)
-                + f'<text x="{size / 2}" y="{size - 6}" text-anchor="middle">{html.escape(_("relationship score"))}</text>'
+                + f'<text x="{size / 2}" y="{size - 6}" text-anchor="middle">{x_label}</text>'
                 f'<text x="10" y="{size / 2}" text-anchor="middle" transform="rotate(-90 10 {size / 2})">'
-                f'{html.escape(_("value score"))}</text></svg>')
+                f'{y_label}</text></svg>')
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, view: View) -> dict:
@@ -264,19 +265,21 @@ class PanelModel:
         text = [_("The {n} best clients by total score").format(n=num(len(top))), top.to_string(index=False), "",
                 count, moves_text, changed.to_string(index=False) if len(changed) else "", "",
                 _("These weights for a run:"), view.yaml, view.set_options]
+        titles = {"top": _("The {n} best clients by total score").format(n=num(len(top))),
+                  "matrix": _("Portfolio matrix (a sample of clients)"), "changes": _("Actions that change"),
+                  "run": _("These weights for a run")}
+        titles = {k: html.escape(v) for k, v in titles.items()}
         parts = [
             '<div style="display:flex; gap:1.5em; align-items:flex-start">',
-            f"<div><h4>{html.escape(_('The {n} best clients by total score').format(n=num(len(top))))}</h4>"
-            + top.to_html(index=False, escape=True) + "</div>",
-            f"<div><h4>{html.escape(_('Portfolio matrix (a sample of clients)'))}</h4>{view.matrix_svg}</div></div>",
-            f"<h4>{html.escape(_('Actions that change'))}</h4><p><b>{html.escape(count)}</b>"
+            f"<div><h4>{titles['top']}</h4>" + top.to_html(index=False, escape=True) + "</div>",
+            f"<div><h4>{titles['matrix']}</h4>{view.matrix_svg}</div></div>",
+            f"<h4>{titles['changes']}</h4><p><b>{html.escape(count)}</b>"
             + (f"<br>{html.escape(moves_text)}" if moves_text else "") + "</p>",
         ]
         if len(changed):
             parts.append('<div style="max-height: 16em; overflow: auto;">' + changed.to_html(index=False, escape=True)
                          + "</div>")
-        parts.append(f"<h4>{html.escape(_('These weights for a run'))}</h4>"
-                     f"<pre>{html.escape(view.yaml)}</pre><pre>{html.escape(view.set_options)}</pre>")
+        parts.append(f"<h4>{titles['run']}</h4><pre>{html.escape(view.yaml)}</pre><pre>{html.escape(view.set_options)}</pre>")
         return {"output_type": "display_data", "metadata": {},
                 "data": {"text/plain": "\n".join(text), "text/html": "\n".join(parts)}}
 
