@@ -101,6 +101,13 @@ else:
     display(page.md(_("The configuration is the shipped catalogue, unchanged.")))
 
 # %%
+from portfolio_analysis.pipeline import note_text
+
+notes = [note_text(n, lang) for n in a.facts.get("notes", [])]
+if notes:
+    display(page.md("\n".join("- " + page.esc(n) for n in notes)))
+
+# %%
 page.md(_("To change a weight, a level's score or a setting, write only what changes in a YAML file and give it "
           "with `--config`, or give one change with `--set` (e.g. `--set weights.profitability=5`); "
           "`portfolio-analysis compare` then says what moved between two reports. Every default is in the "

@@ -127,7 +127,8 @@ def run_record(analysis: Analysis) -> dict[str, Any]:
     return _plain({"run_date": run.get("run_date"), "lang": run.get("lang"), "inputs": run.get("inputs", []),
                    "configuration": run.get("configuration", {}), "options": run.get("options", {}),
                    "weights": weights_in_force(analysis.config), "changed_settings": changed_settings(analysis.config),
-                   "reference_period": run.get("reference_period"), "versions": run.get("versions", {})})
+                   "reference_period": run.get("reference_period"), "versions": run.get("versions", {}),
+                   "notes": analysis.facts.get("notes", [])})
 
 
 # -- running ------------------------------------------------------------------------------

@@ -324,7 +324,7 @@ def _checked_layer(base: Mapping, layer: Mapping, problems: list[Problem]) -> di
     """``layer`` ready to merge into ``base``: what it names that ``base`` does not know is
     reported in ``problems`` and left out; ``weights: {k: w}`` becomes ``criteria.k.weight``."""
     out = {}
-    known_top = [*base, "weights"]
+    known_top = [*base, "weights", "ranking"]
     for key, value in layer.items():
         if key in known_top:
             out[key] = value
@@ -357,6 +357,58 @@ def _checked_layer(base: Mapping, layer: Mapping, problems: list[Problem]) -> di
             else:
                 problems.append(Problem(f"weights.{key}", f"unknown criterion{_hint(key, criteria)}"))
         out = deep_merge(out, {"criteria": patch})
+    return out
+
+
+REST = "rest"  # in a ranking: every scored criterion not named, tied last
+
+
+def _apply_ranking(raw: dict, ranking, problems: list[Problem]) -> dict:
+    """Weights from ``ranking`` (most important first; a list is a tie; ``rest`` ends it with every
+    criterion not named, tied last) by the rank-order centroid; the expanded ranking is kept in
+    ``raw["ranking"]`` and what ``rest`` stood for in ``raw["ranking_rest"]``."""
+    from portfolio_analysis.steps.scoring import rank_order_centroid
+
+    scored = [k for k, c in (raw.get("criteria") or {}).items()
+              if isinstance(c, Mapping) and c.get("axis", "descriptive") != "descriptive"]
+    if isinstance(ranking, str) or not isinstance(ranking, list) or not ranking:
+        problems.append(Problem("ranking", f"expected a list of criteria, most important first, got {ranking!r}"))
+        return raw
+    groups, rest = [], False
+    for i, item in enumerate(ranking):
+        if item == REST:
+            if i != len(ranking) - 1:
+                problems.append(Problem(f"ranking[{i}]", f"'{REST}' (the other criteria, tied last) must come last"))
+            rest = True
+            continue
+        group = item if isinstance(item, list) else [item]
+        kept = []
+        for key in group:
+            if key in scored:
+                kept.append(key)
+            else:
+                problems.append(Problem(f"ranking[{i}]", f"{key!r} is not a scored criterion{_hint(str(key), scored)}"))
+        if kept:
+            groups.append(kept)
+    named = [k for g in groups for k in g]
+    twice = sorted({k for k in named if named.count(k) > 1})
+    if twice:
+        problems.append(Problem("ranking", f"{twice} ranked more than once"))
+        return raw
+    missing = [k for k in scored if k not in named]
+    if missing and not rest:
+        problems.append(Problem("ranking", f"{missing} are not ranked: rank every scored criterion, or end the "
+                                f"ranking with '{REST}' (the others, tied last)"))
+        return raw
+    if missing:
+        groups.append(missing)
+    if not groups:
+        return raw
+    weights = rank_order_centroid(groups)
+    out = deep_merge(raw, {"criteria": {k: {"weight": round(w, 6)} for k, w in weights.items()}})
+    out["ranking"] = groups
+    if rest and missing:
+        out["ranking_rest"] = missing
     return out
 
 
@@ -422,8 +474,14 @@ def load_catalogue(
         except ConfigError as exc:
             problems += exc.problems
     raw = copy.deepcopy(_shipped())
+    ranking = None
     for layer in layers:
-        raw = deep_merge(raw, _checked_layer(raw, layer, problems), problems=problems)
+        checked = _checked_layer(raw, layer, problems)
+        if "ranking" in checked:  # the last ranking given wins; it sets the weights once every layer is in
+            ranking = checked.pop("ranking")
+        raw = deep_merge(raw, checked, problems=problems)
+    if ranking is not None:
+        raw = _apply_ranking(raw, ranking, problems)
     model, found = validate_config(raw)
     problems = list(dict.fromkeys([*problems, *found]))
     if problems:

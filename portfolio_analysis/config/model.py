@@ -232,6 +232,8 @@ class ConfigModel(Strict):
     criteria: dict[str, CriterionSpec]
     positioning: dict[str, Number(-1, 1)]
     settings: Settings
+    ranking: list[list[Text]] | None = None  # the ranking the weights came from (see catalogue.py)
+    ranking_rest: list[Text] | None = None  # what its "rest" stood for
 
 
 # -- from pydantic's errors to problems --------------------------------------------------

@@ -108,7 +108,7 @@ def run_report(
     from portfolio_analysis.i18n.language import language
     from portfolio_analysis.load.portfolio import load_portfolio
     from portfolio_analysis.load.validation import DataValidationError, InputError
-    from portfolio_analysis.pipeline import resolve_config
+    from portfolio_analysis.pipeline import note_text, resolve_config
 
     out = Path(out).resolve()
     _check_out(out, [clients, invoices, contacts, config])
@@ -141,6 +141,8 @@ def run_report(
                                 mapping=mapping, sheet=sheet, strict=strict, lang=lang, portfolio=pf)
         spent["analysis"] = time.perf_counter() - t0
         print(f"analysis of {len(analysis.clients):,} clients ... {spent['analysis']:.1f} s", flush=True)
+        for note in analysis.facts.get("notes", []):
+            print(f"note: {note_text(note)}", flush=True)
         t0 = time.perf_counter()
 
         staging = out.parent / f".{out.name}.partial-{os.getpid()}"
