@@ -22,7 +22,7 @@ def test_environment_yml_mirrors_pyproject():
     wanted = {*project["dependencies"], *project["optional-dependencies"]["test"],
               *project["optional-dependencies"]["lab"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    listed = {d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))}
+    listed = {d for d in env["dependencies"] if isinstance(d, str) and not re.match(r"(python|pip)\b(?!-)", d)}
     assert listed == wanted
 
 
