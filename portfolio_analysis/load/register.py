@@ -26,7 +26,7 @@ import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
 from portfolio_analysis.i18n.language import LANGS, N_, language
-from portfolio_analysis.load.cells import parse_number
+from portfolio_analysis.load.cells import DIFFERENCES, id_difference, id_skeleton, parse_number, visible
 
 # the contacts were loaded here before: their names stay importable from this module
 from portfolio_analysis.load.contacts import (
@@ -433,6 +433,7 @@ def load_clients(
         problems.cells("error", rows[dup_later], id_header, ids[dup_later],
                        N_("client id '{value}' appears in rows {rows}; the first is kept"),
                        params=[{"rows": {"and": where[i]}} for i in ids[dup_later]])
+    _lookalike_ids(problems, ids[~no_id & ~dup_later], rows, id_header)
     out["client_id"] = ids
 
     for key, pos in assigned.items():
@@ -503,6 +504,22 @@ def load_clients(
 
     frame = _assemble(cat, out, keep, cells, headers, extras, rows)
     return frame
+
+
+def _lookalike_ids(problems, ids: pd.Series, rows: pd.Series, header) -> None:
+    """Warn about ids a person reads as the same one: case, invisible characters, look-alike letters."""
+    skeleton = ids.map(id_skeleton)
+    alike = skeleton[skeleton.duplicated(keep=False)]
+    for _, index in alike.groupby(alike, sort=False).groups.items():
+        first = index[0]
+        for later in index[1:]:
+            problems.one(
+                "warning", int(rows[later]), header, visible(ids[later]),
+                N_("client id '{id}' reads like '{other}' in row {row}: they differ only by {difference}; "
+                   "the same client? (both were loaded, as two clients)"),
+                params={"id": visible(ids[later]), "other": visible(ids[first]), "row": int(rows[first]),
+                        "difference": {"msg": DIFFERENCES[id_difference(ids[later], ids[first])]}},
+            )
 
 
 def _assemble(cat, out, keep, cells, headers, extras, rows) -> pd.DataFrame:
