@@ -90,7 +90,7 @@ if q["n_from_invoices_only"]:
 found = _("The checks found {errors} and {warnings}").format(
     errors=L.plural("**{n} error**", "**{n} errors**", q["n_errors"]).format(n=num(q["n_errors"])),
     warnings=L.plural("**{n} warning**", "**{n} warnings**", q["n_warnings"]).format(n=num(q["n_warnings"])))
-columns = [page.label(c) for c in q["columns_with_problems"]]
+columns = [page.esc(page.label(c)) for c in q["columns_with_problems"]]
 text += " " + found + (L.plural(", in the column {columns}.", ", in the columns {columns}.", len(columns)).format(
     columns=", ".join(columns)) if columns else ".")
 page.md(text)
@@ -151,7 +151,7 @@ if least is None or not q["n_clients"]:
 else:
     text = _("{complete} of the {n} criteria and figures are filled for every client; the least complete is "
              "*{label}*, known for {filled} of {clients} clients ({share}).").format(
-        complete=num(q["n_criteria_complete"]), n=num(q["n_criteria"]), label=page.label(least["column"]),
+        complete=num(q["n_criteria_complete"]), n=num(q["n_criteria"]), label=page.esc(page.label(least["column"])),
         filled=num(least["filled"]), clients=num(q["n_clients"]), share=pct(least["share"] * 100, 1))
 page.md(text)
 

@@ -48,7 +48,7 @@ _SIGNATURES = (
     (b"SQLite format 3", "an SQLite database"),
     (b"{\\rtf", "an RTF document"),
 )
-_BATCH = 1 << 16  # CSV records gathered as Python strings before they become Arrow arrays
+_BATCH = 1 << 14  # CSV records gathered as Python strings before they become Arrow arrays
 
 
 class ReadProblem(NamedTuple):

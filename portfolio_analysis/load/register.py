@@ -525,24 +525,23 @@ def _lookalike_ids(problems, ids: pd.Series, rows: pd.Series, header) -> None:
 def _assemble(cat, out, keep, cells, headers, extras, rows) -> pd.DataFrame:
     n = int(keep.sum())
     columns: dict[str, pd.Series | np.ndarray] = {}
+    # columns stay Arrow-backed from the file to the frame: never a Python object per cell
     for key in _known_columns(cat):
         kind = cat.column_kind(key)
+        dtype = "float64" if kind in _NUMERIC_KINDS else "str"
         if key in out:
-            values = out[key][keep].to_numpy()
+            columns[key] = out[key][keep].reset_index(drop=True).astype(dtype)
         else:
-            values = np.full(n, np.nan)
-        columns[key] = (
-            pd.Series(values, dtype="float64") if kind in _NUMERIC_KINDS else pd.Series(values, dtype="str")
-        )
+            columns[key] = pd.Series(np.full(n, np.nan), dtype=dtype)
     for key in (k for k in out if k.startswith("billing__")):  # in file order
-        columns[key] = pd.Series(out[key][keep].to_numpy(), dtype="float64")
+        columns[key] = out[key][keep].reset_index(drop=True).astype("float64")
     taken = set(columns) | {"source_row", "from_invoices_only"}
     for pos in extras:
         name = headers[pos]
         while name in taken:
             name = f"{name} (extra)"
         taken.add(name)
-        columns[name] = pd.Series(_text(cells[pos][keep], strip=False).to_numpy(), dtype="str")
+        columns[name] = _text(cells[pos][keep], strip=False).reset_index(drop=True).astype("str")
     columns["source_row"] = pd.Series(rows[keep].to_numpy(), dtype="int64")
     columns["from_invoices_only"] = pd.Series(np.zeros(n, dtype=bool))
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
