@@ -174,9 +174,9 @@ def _decode_head(head: bytes, encoding: str) -> str:
 
 
 def _refuse_binary(path: Path, head: bytes, text: str) -> None:
-    """A file that is not text: NUL bytes, or many control characters, in its first bytes."""
+    """A file that is not text: NUL bytes, or control characters for a tenth of its first characters."""
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if "\x00" in text or controls > max(2, len(text[:65536]) // 100):
+    if "\x00" in text or controls > max(8, len(text[:65536]) // 10):
         what = _what_binary(head) or "a binary file"
         raise InputError(f"{path}: the file is {what}, not a text table (it holds control characters such as NUL); "
                          f"expected {TABLE_KINDS}")
