@@ -486,6 +486,15 @@ def load_clients(
         else:
             out[key] = _text(col)
 
+    # billing by category without a billing column: a person reads the total as their sum
+    categories = [k for k in out if k.startswith("billing__")]
+    if categories and "billing" not in assigned and "billing" in cat.fields:
+        out["billing"] = pd.concat([out[k] for k in categories], axis=1).sum(axis=1, min_count=1)
+        problems.one(
+            "warning", None, "billing", None,
+            N_("no {label} column: each client's billing is the sum of its category columns ({columns})"),
+            params={"label": _labels(cat, "billing"), "columns": ", ".join(headers[assigned[k]] for k in categories)},
+        )
     # percentages written in a level column fill the percentage column where it is empty
     for key in list(out):
         if key.startswith("_"):
