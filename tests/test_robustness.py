@@ -149,3 +149,15 @@ def test_any_register_file_loads_or_says_why(tmp_path, rows, encoding):
         assert clients["client_id"].notna().all()
     for stats in report.files.values():
         assert stats.rows_read == stats.rows_loaded + stats.rows_rejected + stats.rows_blank
+
+
+def test_three_clients_whose_distances_are_not_euclidean_still_get_a_map():
+    """Found by the generated registers: the map's classical start gave NaN; it starts from random positions."""
+    register = pd.DataFrame({"client_id": ["C000", "C001", "C002"], "name": ["a", "b", "c"],
+                             "relationship_type": ["at risk", None, "recurring"],
+                             "service_needs": ["specialised", None, None],
+                             "learning_opportunities": ["high", "moderate", None],
+                             "billing": [1.0, 1200.0, 1200.0], "billing_previous": [None, 55000.5, None]})
+    a = analyse(load_portfolio(register, catalogue=QUICK), QUICK)
+    assert len(a.tables["segment_map"]) == 3
+    assert np.isfinite(a.tables["segment_map"][["x", "y"]].to_numpy()).all()
