@@ -376,6 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt:
+        # the notebooks' kernel client leaves tasks that the interrupt cut short; asyncio would log each one
+        # with its traceback when it is collected: that is no news to the user who pressed Ctrl-C
+        import logging
+
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
         print("\ninterrupted: nothing was written, and a previous deliverable is left as it was", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UsageError as exc:
