@@ -154,7 +154,7 @@ if seg["status"] == "segmented":
                     "**Segments**: {n} groups of similar clients — {names}.", seg["n_clusters"]).format(
         n=num(seg["n_clusters"]), names=_("; ").join(page.esc(n) for n in seg_names))
     if seg["dominant"]:
-        text += " " + _("They are the levels of {criterion}.").format(criterion=page.label(seg["dominant"]))
+        text += " " + _("They are the levels of {criterion}.").format(criterion=page.esc(page.label(seg["dominant"])))
 else:
     text = (_("**Segments**: none — fewer than two criteria carry information.") if seg["status"] == "too_few_criteria"
             else _("**Segments**: none — the clients do not fall into groups that hold when resampled."))

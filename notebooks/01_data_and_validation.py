@@ -92,7 +92,7 @@ if q["n_from_invoices_only"]:
 counts = [L.plural(one, many, n).format(n=num(n)) for one, many, n in (
     ("**{n} error**", "**{n} errors**", q["n_errors"]), ("**{n} warning**", "**{n} warnings**", q["n_warnings"])) if n]
 found = _("The checks found {problems}").format(problems=L.join(counts)) if counts else _("The checks found no problem")
-columns = [page.label(c) for c in q["columns_with_problems"]]
+columns = [page.esc(page.label(c)) for c in q["columns_with_problems"]]
 text += " " + found + (L.plural(", in the column {columns}.", ", in the columns {columns}.", len(columns)).format(
     columns=", ".join(columns)) if columns else ".")
 page.md(text)
@@ -152,14 +152,14 @@ if least is None or not q["n_clients"]:
     text = _("The register holds no client.")
 else:
     completeness = a.data_completeness
-    empty = completeness.loc[completeness["filled"] == 0, "column"].map(page.label).tolist()
+    empty = completeness.loc[completeness["filled"] == 0, "column"].map(lambda c: page.esc(page.label(c))).tolist()
     text = _("{complete} of the {n} criteria and figures are filled for every client.").format(
         complete=num(q["n_criteria_complete"]), n=num(q["n_criteria"]))
     if empty:
         text += " " + _("No client has a value for {labels}.").format(labels=L.join(f"*{e}*" for e in empty))
     elif least["share"] < 1:
         text += " " + _("The least complete is *{label}*, known for {filled} of {clients} clients ({share}).").format(
-            label=page.label(least["column"]), filled=num(least["filled"]), clients=num(q["n_clients"]),
+            label=page.esc(page.label(least["column"])), filled=num(least["filled"]), clients=num(q["n_clients"]),
             share=pct(least["share"] * 100, 1))
 page.md(text)
 

@@ -166,8 +166,8 @@ mean_points = contrib.drop(columns=["client_id", "total_score"]).mean().dropna()
 if len(mean_points) >= 3:
     page.md(_("Across the portfolio, *{first}* adds the most points on average ({p1}), then *{second}* ({p2}); "
               "*{last}* adds the least ({p3}).").format(
-        first=page.label(mean_points.index[0]), second=page.label(mean_points.index[1]),
-        last=page.label(mean_points.index[-1]), p1=num(mean_points.iloc[0], 1), p2=num(mean_points.iloc[1], 1),
+        first=page.esc(page.label(mean_points.index[0])), second=page.esc(page.label(mean_points.index[1])),
+        last=page.esc(page.label(mean_points.index[-1])), p1=num(mean_points.iloc[0], 1), p2=num(mean_points.iloc[1], 1),
         p3=num(mean_points.iloc[-1], 1)))
 
 # %% [markdown] tags=["lang-en"]

@@ -170,11 +170,12 @@ def test_a_failing_notebook_stops_the_run_and_keeps_it(tmp_path, capsys):
     assert kept.is_file()
 
 
-def test_the_run_never_writes_into_its_inputs(tmp_path):
+def test_the_run_never_writes_into_its_inputs(tmp_path, capsys):
     register = tmp_path / "clients.csv"
     register.write_bytes((SAMPLE / "clients.csv").read_bytes())
-    with pytest.raises(SystemExit, match="holds the input"):
-        main(["report", "--clients", str(register), "--out", str(tmp_path)])
+    assert main(["report", "--clients", str(register), "--out", str(tmp_path)]) == 2  # a command-line mistake
+    assert "holds the input" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.csv"]
 
 
 def test_the_report_keeps_the_prose_of_its_language(tmp_path):

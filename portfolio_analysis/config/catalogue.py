@@ -31,7 +31,7 @@ from portfolio_analysis.config.model import AXES, KINDS, ConfigError, ConfigMode
 
 __all__ = [
     "AXES", "KINDS", "LANGS", "Catalogue", "ConfigError", "Criterion", "Level", "Problem",
-    "deep_merge", "default_catalogue_path", "load_catalogue", "normalise", "read_yaml", "set_dotted",
+    "deep_merge", "default_catalogue_path", "load_catalogue", "normalise", "read_yaml", "safe_yaml", "set_dotted",
 ]
 
 LANGS = ("en", "fr")
@@ -101,10 +101,13 @@ def _assignment(assignment: str) -> tuple[list[str], Any]:
     if not isinstance(assignment, str) or "=" not in assignment:
         raise ConfigError([Problem("", f"--set {assignment!r}: expected KEY=VALUE, e.g. weights.profitability=3")])
     key, raw = assignment.split("=", 1)
+    if not key.strip() or any(not part.strip() for part in key.split(".")):
+        raise ConfigError([Problem("", f"--set {assignment!r}: expected KEY=VALUE with a dotted key, "
+                                       "e.g. weights.profitability=3")])
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem(key.strip(), f"--set {assignment!r}: the value is not valid YAML ({exc})")]) from exc
+        value = safe_yaml(raw, f"--set {assignment!r}")
+    except ConfigError as exc:
+        raise ConfigError([Problem(key.strip(), p.message) for p in exc.problems]) from None
     return key.strip().split("."), value
 
 
@@ -421,15 +424,96 @@ def _shipped() -> dict:
     return read_yaml(default_catalogue_path())
 
 
-def read_yaml(path: str | Path) -> dict:
-    """A YAML file as a dict; :class:`ConfigError` when it is missing, not YAML or not a mapping."""
+#: A configuration file is small: the shipped catalogue, every default, is ~40 kB.
+MAX_YAML_BYTES = 1 << 20
+#: Aliases (``*name``) a configuration may use, and the values it may hold once they are expanded:
+#: an alias is a reference, so ten nested ones can stand for a billion values ("billion laughs").
+MAX_YAML_ALIASES = 200
+MAX_YAML_VALUES = 200_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting the aliases it meets."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.n_aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.n_aliases += 1
+            if self.n_aliases > MAX_YAML_ALIASES:
+                raise _Unbounded(f"more than {MAX_YAML_ALIASES} aliases (*name)")
+        return super().compose_node(parent, index)
+
+
+class _Unbounded(Exception):
+    pass
+
+
+def _expanded_size(data, limit: int) -> int:
+    """The number of values ``data`` holds with every alias expanded, counted up to ``limit``."""
+    count, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            break
+        if isinstance(node, Mapping):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, set)):
+            stack.extend(node)
+    return count
+
+
+def safe_yaml(text: str, where: str):
+    """YAML text read safely: no Python objects, aliases bounded (no "billion laughs"), size bounded.
+
+    Raises :class:`ConfigError` naming ``where`` when the text is not YAML or is too large.
+
+    >>> safe_yaml("{a: 1, b: [x, y]}", "--set")
+    {'a': 1, 'b': ['x', 'y']}
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError([Problem("", f"{where}: {len(text):,} characters; a configuration is at most "
+                                       f"{MAX_YAML_BYTES:,}")])
+    loader = _BoundedLoader(text)
     try:
+        data = loader.get_single_data()
+    except _Unbounded as exc:
+        raise ConfigError([Problem("", f"{where}: refused: {exc}, a YAML 'billion laughs'? "
+                                       "Write the values out instead of referring to them")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem("", f"{where}: not valid YAML ({' '.join(str(exc).split())})")]) from None
+    except RecursionError:
+        raise ConfigError([Problem("", f"{where}: refused: nested too deeply to be a configuration")]) from None
+    finally:
+        loader.dispose()
+    if _expanded_size(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+        raise ConfigError([Problem("", f"{where}: refused: its aliases (*name) expand to more than "
+                                       f"{MAX_YAML_VALUES:,} values, a YAML 'billion laughs'? Write the values out "
+                                       "instead of referring to them")])
+    return data
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML file as a dict; :class:`ConfigError` when it is missing, not YAML, too large or not a mapping."""
+    try:
+        path = Path(path)
+        if path.is_dir():
+            raise ConfigError([Problem("", f"{path}: is a folder, not a YAML file")])
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ConfigError([Problem("", f"{path}: {size:,} bytes; a configuration is at most "
+                                           f"{MAX_YAML_BYTES:,} (is it the right file?)")])
         with open(path, encoding="utf-8-sig") as fh:
-            data = yaml.safe_load(fh) or {}
+            text = fh.read()
     except OSError as exc:
         raise ConfigError([Problem("", f"{path}: cannot be read ({exc.strerror or exc})")]) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem("", f"{path}: not valid YAML ({exc})")]) from exc
+    except UnicodeDecodeError:
+        raise ConfigError([Problem("", f"{path}: not a YAML file (not UTF-8 text)")]) from None
+    data = safe_yaml(text, str(path)) or {}
     if not isinstance(data, Mapping):
         raise ConfigError([Problem("", f"{path}: expected a mapping at the top level, got {type(data).__name__}")])
     return dict(data)
