@@ -229,7 +229,7 @@ else:
 owned = plan[plan["action"].isin(["fix", "end"]) & plan["owner"].notna()]
 if len(owned):
     top_owner = owned.groupby("owner").size().sort_values(ascending=False)
-    text += " " + _("{owner} owns the most accounts to fix or end ({n}).").format(owner=top_owner.index[0],
+    text += " " + _("{owner} owns the most accounts to fix or end ({n}).").format(owner=page.esc(top_owner.index[0]),
                                                                                  n=num(top_owner.iloc[0]))
 elif not plan["action"].isin(["fix", "end"]).any():
     text += " " + _("No client needs fixing or ending.")

@@ -452,30 +452,18 @@ def _prose_cells(html: str) -> list[str]:
     return re.findall(r'<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>(.*?)</div>', html, re.S)
 
 
-# notebook 06 writes the owner with the most accounts to fix or end without page.esc: the pipeline's author adds it
-_KNOWN_06 = "owns the most accounts to fix or end"
-
 
 @pytest.mark.slow
 def test_no_input_becomes_markup_in_the_report(hostile_report):
     html = (hostile_report / "report.html").read_text(encoding="utf-8")
-    found = [(p, m.start()) for p in MARKUP for m in re.finditer(p, html)]
-    outside_06 = [(p, html[max(0, at - 200): at + 80]) for p, at in found
-                  if _KNOWN_06 not in html[max(0, at - 400): at + 400]]
-    assert outside_06 == []
+    found = [(p, html[max(0, m.start() - 200): m.start() + 80]) for p in MARKUP for m in re.finditer(p, html)]
+    assert found == []
     # the inputs are there, as text
     assert "&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;" in html or \
         '&lt;script&gt;alert("name")&lt;/script&gt;' in html
     assert re.search(r"<h1[^>]*>Customer portfolio analysis — &lt;script&gt;alert\(\"co\"\)&lt;/script&gt; "
                      r"\*\*ACME\*\* \$1\$ =HYPERLINK\(\"x\"\)", html)
     assert re.search(r"<title>[^<]*&lt;script&gt;", html)
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(reason="notebook 06 names an owner without page.esc (its author adds it)", strict=False)
-def test_notebook_06_escapes_the_owner(hostile_report):
-    html = (hostile_report / "report.html").read_text(encoding="utf-8")
-    assert not [p for p in MARKUP if re.search(p, html)]
 
 
 @pytest.mark.slow
