@@ -42,7 +42,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks portfolio_analysis --doctest-modules --nbval --nbval-current-env \
+	PORTFOLIO_ANALYSIS_HYPOTHESIS=gate $(BIN)/python -m pytest tests notebooks portfolio_analysis --doctest-modules --nbval --nbval-current-env \
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 test-fast: $(STAMP)

@@ -43,7 +43,22 @@ page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=c
 a, L = page.analysis, page.language
 _, num, pct = L.gettext, L.num, L.pct
 h = headline(a)
-page.md("# " + _("Customer portfolio analysis — {company}").format(company=page.esc(company)))
+display(page.md("# " + _("Customer portfolio analysis — {company}").format(company=page.esc(page.company))))
+q, run = a.facts["quality"], a.run
+facts = []  # the first screen: the data's period, the run's date, the currency
+period = a.facts.get("reference_period") or run.get("reference_period")
+if period and period.get("end"):
+    facts.append(_("the last 12 months end on {end}").format(end=L.date(period["end"])))
+if "first_invoice" in q:
+    facts.append(_("invoices from {first} to {last}").format(first=L.date(q["first_invoice"]),
+                                                            last=L.date(q["last_invoice"])))
+if run.get("run_date"):
+    facts.append(_("analysis of {date}").format(date=L.date(run["run_date"])))
+currency = a.catalogue.settings["report"]["currency"]
+if currency:
+    facts.append(_("amounts in {currency}").format(currency=currency))
+line = _("; ").join(facts)
+page.md(f"*{line[:1].upper()}{line[1:]}.*" if line else "")
 
 # %% [markdown] tags=["lang-en"]
 # ## Executive summary
@@ -67,11 +82,8 @@ page.md("# " + _("Customer portfolio analysis — {company}").format(company=pag
 # %%
 q, run = a.facts["quality"], a.run
 lines = []
-period = run.get("reference_period")
 text = L.plural("**{n} client**", "**{n} clients**", h["n_clients"]).format(n=num(h["n_clients"]))
 text += ", " + _("billing {billing} over the last 12 months").format(billing=num(h["total_billing"]))
-if period:
-    text += " " + _("(12 months to {end})").format(end=L.date(period["end"]))
 if h["total_profit"] is not None:
     text += (", " + _("profit {profit}").format(profit=num(h["total_profit"]))
              + (" " + _("(estimated from profitability levels)") if h["profit_is_estimated"] else ""))
@@ -90,12 +102,20 @@ elif h["total_profit"] is None:
 else:
     lines.append("- " + _("**The portfolio makes no profit overall** ({profit}): no client can be shown as a share of "
                           "the profit.").format(profit=num(h["total_profit"])))
-counts = ", ".join(f"{action_name(k, lang)} {num(h['actions'][k])}" for k in ("develop", "maintain", "fix", "end"))
+counts = ", ".join(f"{action_name(k, lang)} {num(h['actions'][k])}" for k in ("develop", "maintain", "fix", "end")
+                   if h["actions"][k])
 keeps, lacking = h["strategic_keeps"], h["insufficient_data_clients"]
 text = _("**Recommended actions**: {counts}.").format(counts=counts)
 if keeps:
     text += " " + L.plural("{n} client that would be ended is kept for strategic reasons.",
                            "{n} clients that would be ended are kept for strategic reasons.", keeps).format(n=num(keeps))
+if h["conditional_clients"]:
+    text += " " + L.plural(
+        "{n} loss-making client is kept as it is for strategic reasons, on condition that its economics are fixed "
+        "(it loses {loss} a year).",
+        "{n} loss-making clients are kept as they are for strategic reasons, on condition that their economics are "
+        "fixed (together they lose {loss} a year).", h["conditional_clients"]).format(
+        n=num(h["conditional_clients"]), loss=num(-h["conditional_profit"]))
 text += " " + (L.plural("{n} client lacks the data to be judged and is never ended on missing data.",
                         "{n} clients lack the data to be judged and are never ended on missing data.",
                         lacking).format(n=num(lacking)) if lacking else
@@ -114,8 +134,9 @@ if a.contacts.empty:
     lines.append("- " + _("**Relationship risks**: no contacts were given, so who carries each relationship is not known."))
 else:
     fragile, risks = h["fragile_relationships"], h["key_person_risks"]
-    text = L.plural("**Relationship risks**: {n} relationship rests on a single person.",
-                    "**Relationship risks**: {n} relationships rest on a single person.", fragile).format(n=num(fragile))
+    text = (L.plural("**Relationship risks**: {n} relationship rests on a single person.",
+                     "**Relationship risks**: {n} relationships rest on a single person.", fragile).format(
+        n=num(fragile)) if fragile else _("**Relationship risks**: no relationship rests on a single person."))
     if risks:
         text += " " + L.plural("{names} carries a key-person share of the billing.",
                                "{names} each carry a key-person share of the billing.", len(risks)).format(
@@ -133,15 +154,17 @@ if seg["status"] == "segmented":
                     "**Segments**: {n} groups of similar clients — {names}.", seg["n_clusters"]).format(
         n=num(seg["n_clusters"]), names=_("; ").join(page.esc(n) for n in seg_names))
     if seg["dominant"]:
-        text += " " + _("They are the levels of {criterion}.").format(criterion=page.label(seg["dominant"]))
+        text += " " + _("They are the levels of {criterion}.").format(criterion=page.esc(page.label(seg["dominant"])))
 else:
     text = (_("**Segments**: none — fewer than two criteria carry information.") if seg["status"] == "too_few_criteria"
             else _("**Segments**: none — the clients do not fall into groups that hold when resampled."))
 lines.append("- " + text)
-text = _("**Data**: {read} rows read, {rejected} rejected; {errors} and {warnings} reported (see step 1).").format(
-    read=num(h["rows_read"]), rejected=num(h["rows_rejected"]),
-    errors=L.plural("{n} error", "{n} errors", h["n_errors"]).format(n=num(h["n_errors"])),
-    warnings=L.plural("{n} warning", "{n} warnings", h["n_warnings"]).format(n=num(h["n_warnings"])))
+counts = [L.plural(one, many, n).format(n=num(n)) for one, many, n in (
+    ("{n} error", "{n} errors", h["n_errors"]), ("{n} warning", "{n} warnings", h["n_warnings"])) if n]
+rows = (_("{read} rows read, {rejected} rejected").format(read=num(h["rows_read"]), rejected=num(h["rows_rejected"]))
+        if h["rows_rejected"] else _("{read} rows read, none rejected").format(read=num(h["rows_read"])))
+text = (_("**Data**: {rows}; {problems} reported (see step 1).").format(rows=rows, problems=L.join(counts)) if counts
+        else _("**Data**: {rows}; no problem found.").format(rows=rows))
 if "first_invoice" in q:
     text += " " + _("Invoices from {first} to {last}.").format(first=L.date(q["first_invoice"]),
                                                               last=L.date(q["last_invoice"]))
@@ -169,6 +192,7 @@ page.figure(fig, "executive_summary")
 # %%
 first = plan_table(a).head(10)
 page.table(first.assign(action=first["action"].map(lambda x: action_name(x, lang))),
-           columns={"priority": N_("Priority"), "name": N_("Client"), "action": N_("Action"), "owner": N_("Owner"),
-                    "value_at_stake": N_("Value at stake"), "levers": N_("Levers")},
+           columns={"priority": N_("Priority"), "name": N_("Client"), "action": N_("Action"),
+                    "condition": N_("Condition"), "owner": N_("Owner"),
+                    "value_at_stake": N_("Annual profit at stake"), "levers": N_("Levers")},
            decimals={"value_at_stake": 0})

@@ -80,17 +80,19 @@ page.table(files.assign(file=files["file"].map(lambda f: str(f).rsplit("/", 1)[-
            decimals={"rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "rows_blank": 0})
 
 # %%
-text = _("The files hold **{read} rows**: {loaded} loaded, {rejected} rejected and {blank} blank.").format(
-    read=num(q["rows_read"]), loaded=num(q["rows_loaded"]), rejected=num(q["rows_rejected"]), blank=num(q["rows_blank"]))
+counts = [_("{n} loaded").format(n=num(q["rows_loaded"]))]
+counts += [_("{n} rejected").format(n=num(q["rows_rejected"]))] if q["rows_rejected"] else []
+counts += [_("{n} blank").format(n=num(q["rows_blank"]))] if q["rows_blank"] else []
+text = _("The files hold **{read} rows**: {counts}.").format(read=num(q["rows_read"]), counts=L.join(counts))
 text += " " + L.plural("The portfolio has **{n} client**.", "The portfolio has **{n} clients**.",
                        q["n_clients"]).format(n=num(q["n_clients"]))
 if q["n_from_invoices_only"]:
     text += " " + L.plural("{n} of them appears only in the invoice lines.", "{n} of them appear only in the invoice lines.",
                            q["n_from_invoices_only"]).format(n=num(q["n_from_invoices_only"]))
-found = _("The checks found {errors} and {warnings}").format(
-    errors=L.plural("**{n} error**", "**{n} errors**", q["n_errors"]).format(n=num(q["n_errors"])),
-    warnings=L.plural("**{n} warning**", "**{n} warnings**", q["n_warnings"]).format(n=num(q["n_warnings"])))
-columns = [page.label(c) for c in q["columns_with_problems"]]
+counts = [L.plural(one, many, n).format(n=num(n)) for one, many, n in (
+    ("**{n} error**", "**{n} errors**", q["n_errors"]), ("**{n} warning**", "**{n} warnings**", q["n_warnings"])) if n]
+found = _("The checks found {problems}").format(problems=L.join(counts)) if counts else _("The checks found no problem")
+columns = [page.esc(page.label(c)) for c in q["columns_with_problems"]]
 text += " " + found + (L.plural(", in the column {columns}.", ", in the columns {columns}.", len(columns)).format(
     columns=", ".join(columns)) if columns else ".")
 page.md(text)
@@ -149,10 +151,16 @@ least = q["least_complete"]
 if least is None or not q["n_clients"]:
     text = _("The register holds no client.")
 else:
-    text = _("{complete} of the {n} criteria and figures are filled for every client; the least complete is "
-             "*{label}*, known for {filled} of {clients} clients ({share}).").format(
-        complete=num(q["n_criteria_complete"]), n=num(q["n_criteria"]), label=page.label(least["column"]),
-        filled=num(least["filled"]), clients=num(q["n_clients"]), share=pct(least["share"] * 100, 1))
+    completeness = a.data_completeness
+    empty = completeness.loc[completeness["filled"] == 0, "column"].map(lambda c: page.esc(page.label(c))).tolist()
+    text = _("{complete} of the {n} criteria and figures are filled for every client.").format(
+        complete=num(q["n_criteria_complete"]), n=num(q["n_criteria"]))
+    if empty:
+        text += " " + _("No client has a value for {labels}.").format(labels=L.join(f"*{e}*" for e in empty))
+    elif least["share"] < 1:
+        text += " " + _("The least complete is *{label}*, known for {filled} of {clients} clients ({share}).").format(
+            label=page.esc(page.label(least["column"])), filled=num(least["filled"]), clients=num(q["n_clients"]),
+            share=pct(least["share"] * 100, 1))
 page.md(text)
 
 # %% [markdown] tags=["lang-en"]

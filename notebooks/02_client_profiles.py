@@ -91,7 +91,7 @@ if known.get("business_type"):
     bt = counts["business_type"].dropna(subset=["level"]).sort_values("clients", ascending=False).iloc[0]
     sentences.append(L.plural("The largest group by business is *{label}* ({n} client).",
                               "The largest group by business is *{label}* ({n} clients).", bt["clients"]).format(
-        label=bt["label"], n=num(bt["clients"])))
+        label=page.esc(bt["label"]), n=num(bt["clients"])))
 if not sentences:
     sentences.append(_("The register gives neither the business type, nor the type of relationship, nor the business "
                        "outlook of its clients."))
@@ -180,11 +180,11 @@ else:
     text = _("No contact is recorded for any client, so how many people carry each relationship is unknown.")
 if len(owners):
     top = owners.iloc[0]
-    risky = owners.loc[owners["key_person_risk"], "owner"].astype(str).tolist()
+    risky = [page.esc(o) for o in owners.loc[owners["key_person_risk"], "owner"].astype(str)]
     text += " " + L.plural("{n} of our people owns accounts; {owner} carries {accounts} accounts and {share} of the "
                            "billing.", "{n} of our people own accounts; {owner} carries {accounts} accounts and "
                            "{share} of the billing.", len(owners)).format(
-        n=num(len(owners)), owner=top["owner"], accounts=num(top["accounts"]), share=pct(top["billing_share_pct"]))
+        n=num(len(owners)), owner=page.esc(top["owner"]), accounts=num(top["accounts"]), share=pct(top["billing_share_pct"]))
     text += " " + (L.plural("**Key-person risk**: {names} carries {kp} of the billing or more.",
                             "**Key-person risk**: {names} each carry {kp} of the billing or more.",
                             len(risky)).format(names=", ".join(risky), kp=kp) if risky else
@@ -226,7 +226,7 @@ categories = [c for c in mix.columns if c != "client_id"]
 if len(categories) >= 2:
     mean_mix = mix[categories].mean()
     text += " " + _("Across service categories, the largest is *{category}*, on average {share} of a client's "
-                    "billing.").format(category=str(mean_mix.idxmax()).replace("_", " "), share=pct(mean_mix.max()))
+                    "billing.").format(category=page.esc(str(mean_mix.idxmax()).replace("_", " ")), share=pct(mean_mix.max()))
 page.md(text)
 
 # %%
@@ -244,8 +244,8 @@ if len(declining):
 # projected from the months before it, and compared with what the clients really billed. The one
 # that missed least client by client is used for the whole portfolio: "next year = last year"; the
 # same times the portfolio's change over the last year, damped; each client's last year times its own
-# change; or each client's trend on the portfolio's seasonal profile (see
-# `portfolio_analysis.steps.financials`). "Next year = last year" wins ties, so the projection is never
+# change; or each client's trend on the portfolio's seasonal profile. "Next year = last year" wins
+# ties, so the projection is never
 # worse than it on this test. It is one test, on one year: a guide to the trend, not a promise.
 
 # %% [markdown] tags=["lang-fr"]
@@ -256,8 +256,8 @@ if len(declining):
 # facturé. Celle qui s'est le moins trompée, client par client, sert pour tout le portefeuille :
 # « l'an prochain = l'an dernier » ; la même multipliée par l'évolution du portefeuille sur la
 # dernière année, amortie ; la dernière année de chaque client multipliée par sa propre évolution ;
-# ou la tendance de chaque client sur le profil saisonnier du portefeuille (voir
-# `portfolio_analysis.steps.financials`). « L'an prochain = l'an dernier » l'emporte à égalité : la
+# ou la tendance de chaque client sur le profil saisonnier du portefeuille. « L'an prochain = l'an
+# dernier » l'emporte à égalité : la
 # projection n'est donc jamais moins bonne qu'elle sur ce test. C'est un seul test, sur une seule
 # année : une indication de la tendance, pas une promesse.
 

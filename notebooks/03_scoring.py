@@ -17,15 +17,16 @@
 # # 3 · Scoring
 #
 # Every criterion becomes a score between 0 (its worst level) and 1 (its best), through the levels
-# of the criteria catalogue or, for figures, through the transforms documented in
-# `portfolio_analysis.steps.scoring`. They are weighted into a **value score** (what the client brings:
+# of the criteria catalogue or, for figures, by where they fall in a range (a margin of 0 to 30 %, a
+# share of wallet of 0 to 100 %, billing on a log scale). They are weighted into a **value score**
+# (what the client brings:
 # profitability, share of wallet, billing size and growth, upsell potential) and a **relationship
 # score** (relationship type, collaboration, outlook, R&D, learning, and how the client's
 # supplier-selection criteria fit our positioning), and a total, each from 0 to 100.
 #
-# Weights are relative: only their proportions matter. Change them in the `weights` parameter below
-# (e.g. `{"profitability": 5}`), in your YAML configuration, or on the command line
-# (`--set weights.profitability=5`). A client missing some criteria is scored on those it has,
+# Weights are relative: only their proportions matter; the table below gives each one's share. (How to
+# change them is in the appendix, *How to reproduce this report*.) A client missing some criteria is
+# scored on those it has,
 # with its **coverage** — the share of the total weight it has data for — reported; below the
 # configured minimum it is flagged *insufficient data* and never judged on it.
 
@@ -33,17 +34,18 @@
 # # 3 · Les scores
 #
 # Chaque critère devient un score entre 0 (son niveau le moins bon) et 1 (son meilleur niveau), au
-# moyen des niveaux du catalogue des critères ou, pour les données chiffrées, des transformations
-# documentées dans `portfolio_analysis.steps.scoring`. Ces scores sont pondérés en un **score de valeur**
+# moyen des niveaux du catalogue des critères ou, pour les données chiffrées, selon leur place dans une
+# fourchette (une marge de 0 à 30 %, une part des achats de 0 à 100 %, la facturation sur une échelle
+# logarithmique). Ces scores sont pondérés en un **score de valeur**
 # (ce que le client apporte : rentabilité, part des achats, taille et croissance de la facturation,
 # potentiel de ventes supplémentaires) et un **score de relation** (type de relation, facilité de
 # collaboration, perspectives commerciales, collaboration en R&D, possibilités d'apprentissage, et
 # l'adéquation des critères de décision du client avec notre positionnement), puis en un score total,
 # chacun de 0 à 100.
 #
-# Les pondérations sont relatives : seules leurs proportions comptent. Modifiez-les dans le paramètre
-# `weights` ci-dessous (par exemple `{"profitability": 5}`), dans votre configuration YAML ou en ligne
-# de commande (`--set weights.profitability=5`). Un client à qui il manque des critères est noté sur
+# Les pondérations sont relatives : seules leurs proportions comptent ; le tableau ci-dessous donne la
+# part de chacune. (La façon de les modifier figure en annexe, *Reproduire ce rapport*.) Un client à
+# qui il manque des critères est noté sur
 # ceux dont il dispose, et sa **couverture** — la part du poids total pour laquelle il a des données —
 # est indiquée ; en dessous du minimum configuré, il est signalé *données insuffisantes* et n'est
 # jamais jugé sur cette base.
@@ -164,22 +166,22 @@ mean_points = contrib.drop(columns=["client_id", "total_score"]).mean().dropna()
 if len(mean_points) >= 3:
     page.md(_("Across the portfolio, *{first}* adds the most points on average ({p1}), then *{second}* ({p2}); "
               "*{last}* adds the least ({p3}).").format(
-        first=page.label(mean_points.index[0]), second=page.label(mean_points.index[1]),
-        last=page.label(mean_points.index[-1]), p1=num(mean_points.iloc[0], 1), p2=num(mean_points.iloc[1], 1),
+        first=page.esc(page.label(mean_points.index[0])), second=page.esc(page.label(mean_points.index[1])),
+        last=page.esc(page.label(mean_points.index[-1])), p1=num(mean_points.iloc[0], 1), p2=num(mean_points.iloc[1], 1),
         p3=num(mean_points.iloc[-1], 1)))
 
 # %% [markdown] tags=["lang-en"]
 # ## How much the ranking depends on the weights
 #
-# The weights are drawn again many times around the chosen ones (Dirichlet draws, seeded) and the
-# clients ranked each time. A client whose rank stays in a narrow band is placed by its data; one
+# The weights are drawn again many times at random around the chosen ones (always the same draws, so
+# that the report comes out the same) and the clients ranked each time. A client whose rank stays in a narrow band is placed by its data; one
 # whose band is wide is placed by the weights, and deserves a second look before acting on it.
 
 # %% [markdown] tags=["lang-fr"]
 # ## Dans quelle mesure le classement dépend-il des pondérations ?
 #
-# Les pondérations sont tirées de nombreuses fois autour de celles retenues (tirages de Dirichlet,
-# reproductibles) et les clients reclassés à chaque tirage. Un client dont le rang reste dans une
+# Les pondérations sont tirées de nombreuses fois au hasard autour de celles retenues (toujours les
+# mêmes tirages, pour que le rapport soit reproductible) et les clients reclassés à chaque tirage. Un client dont le rang reste dans une
 # bande étroite est placé par ses données ; un client dont la bande est large est placé par les
 # pondérations, et mérite un second examen avant d'agir.
 
@@ -213,4 +215,4 @@ else:
 # NBVAL_IGNORE_OUTPUT
 from portfolio_analysis.widgets import weights_panel
 
-weights_panel(a.clients, catalogue=a.catalogue)
+weights_panel(a.clients, catalogue=a.catalogue, lang=lang)

@@ -97,7 +97,7 @@ used = [page.label(k) for k in seg["criteria"]]
 if seg["status"] == "too_few_criteria":
     text = L.plural("**No segmentation**: only {n} criterion carries information ({names}); groups on it would only "
                     "be bands of it.", "**No segmentation**: only {n} criteria carry information ({names}); at least "
-                    "two are needed.", len(used)).format(n=num(len(used)), names=", ".join(used) or "–")
+                    "two are needed.", len(used)).format(n=num(len(used)), names=", ".join(page.esc(u) for u in used) or "–")
 elif seg["status"] == "too_few_clients":
     text = _("**No segmentation**: with {n} clients, no two groups can each hold the {m} clients a group needs.").format(
         n=num(len(a.clients)), m=num(seg.get("min_size", 5)))
@@ -121,15 +121,15 @@ else:
                      "segmentation is stable.") if seg["stable"] else
                    _("**The segmentation is not stable**: {groups} do not come back reliably (a Jaccard overlap under "
                      "0.75); treat them as patterns of this sample, not as segments to manage.").format(
-                       groups=", ".join(unstable)))
+                       groups=", ".join(page.esc(g) for g in unstable)))
     if seg["dominant"]:
         text += " " + _("**The groups are the levels of one criterion, {criterion}** (adjusted Rand index {ari}): "
                         "the segmentation says nothing that {criterion} alone does not.").format(
-            criterion=page.label(seg["dominant"]), ari=num(seg["dominant_ari"], 2))
+            criterion=page.esc(page.label(seg["dominant"])), ari=num(seg["dominant_ari"], 2))
     else:
         top = crit.dropna(subset=["cramers_v"]).sort_values("cramers_v", ascending=False).head(3)
         text += " " + _("No criterion alone makes the groups; those that go most with them are {names}.").format(
-            names=", ".join(f"{page.label(r.criterion)} ({num(r.cramers_v, 2)})" for r in top.itertuples()))
+            names=", ".join(f"{page.esc(page.label(r.criterion))} ({num(r.cramers_v, 2)})" for r in top.itertuples()))
 page.md(text)
 
 # %%
@@ -187,7 +187,7 @@ for row in profiles.to_dict("records"):
         "relationship score {relationship}.",
         "**{name}** — {n} clients, {billing} of billing and {profit} of profit; mean value score {value}, "
         "relationship score {relationship}.", row["n_clients"]).format(
-        name=row["name"], n=num(row["n_clients"]), billing=pct(row.get("billing_share_pct")),
+        name=page.esc(row["name"]), n=num(row["n_clients"]), billing=pct(row.get("billing_share_pct")),
         profit=pct(row.get("profit_share_pct")), value=num(row.get("value_score")),
         relationship=num(row.get("relationship_score"))))
 if lines:

@@ -151,7 +151,7 @@ if majors:
         "**{n} client reaches {major} of billing** ({names}): a dependence to disclose and to manage.",
         "**{n} clients reach {major} of billing** ({names}): a dependence to disclose and to manage.",
         len(majors)).format(n=num(len(majors)), major=pct(s["major_customer_pct"]),
-                            names=", ".join(str(names.get(m, m)) for m in majors))
+                            names=", ".join(page.esc(names.get(m, m)) for m in majors))
 else:
     text += " " + _("No client reaches {major} of billing: no single-customer dependence to disclose.").format(
         major=pct(s["major_customer_pct"]))

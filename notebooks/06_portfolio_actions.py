@@ -18,10 +18,12 @@
 #
 # The **portfolio matrix** sets each client's value score against its relationship score. Each
 # quadrant has a default action — develop the core partners, maintain the secure ones, fix the
-# economics of strong relationships that do not pay, reconsider the rest — and the rules of the
-# configuration (`settings.actions`, data, not code) refine it client by client:
+# economics of strong relationships that do not pay, reconsider the rest — and rules, the same for
+# every client, refine it:
 #
-# * a loss-making client is not developed or maintained as it is: its economics are fixed first;
+# * a loss-making client is not developed or maintained as it is: its economics are fixed first —
+#   unless it is kept for strategic reasons, when its action holds **on condition** that its
+#   economics are fixed;
 # * a client that is still profitable is not ended;
 # * a client kept for other reasons — ongoing R&D, high learning, a growing outlook, a reference — is
 #   **fixed, never ended**, and marked as kept for strategic reasons;
@@ -36,10 +38,11 @@
 # La **matrice du portefeuille** place le score de valeur de chaque client face à son score de
 # relation. Chaque quadrant a une action par défaut — développer les partenaires essentiels,
 # maintenir les clients acquis, redresser la rentabilité des relations solides qui ne rapportent pas,
-# reconsidérer les autres — et les règles de la configuration (`settings.actions`, des données et non
-# du code) l'affinent client par client :
+# reconsidérer les autres — et des règles, les mêmes pour tous les clients, l'affinent :
 #
-# * un client déficitaire n'est ni développé ni maintenu en l'état : sa rentabilité est d'abord redressée ;
+# * un client déficitaire n'est ni développé ni maintenu en l'état : sa rentabilité est d'abord
+#   redressée — sauf s'il est conservé pour des raisons stratégiques : son action tient alors **à
+#   condition** que sa rentabilité soit redressée ;
 # * un client encore rentable n'est pas arrêté ;
 # * un client conservé pour d'autres raisons — collaboration en R&D en cours, possibilités
 #   d'apprentissage élevées, perspectives de croissance, client de référence — est **redressé, jamais
@@ -104,9 +107,9 @@ billing_by = decided.groupby("action")["billing"].sum().reindex(ORDER, fill_valu
 share = billing_by / billing_by.sum() * 100 if billing_by.sum() > 0 else billing_by * float("nan")
 n_strategic = int(decided["strategic_keep"].sum())
 n_guarded = int((decided["insufficient_data"] & (decided["default_action"] == "end")).sum())
-text = _("**{develop} clients to develop** ({develop_pct} of billing), {maintain} to maintain ({maintain_pct}), "
-         "**{fix} to fix** ({fix_pct}) and **{end} to end** ({end_pct}).").format(
-    **{k: num(counts[k]) for k in ORDER}, **{f"{k}_pct": pct(share[k]) for k in ORDER})
+parts = [_("{action}: **{n}** ({share} of billing)").format(action=action_name(k, lang), n=num(counts[k]),
+                                                             share=pct(share[k])) for k in ORDER if counts[k]]
+text = _("Recommended actions — {actions}.").format(actions=L.join(parts))
 if n_strategic:
     text += " " + L.plural("{n} client that the matrix would end is kept for strategic reasons and fixed instead.",
                            "{n} clients that the matrix would end are kept for strategic reasons and fixed instead.",
@@ -175,11 +178,19 @@ page.table(examples.assign(action=examples["action"].map(lambda x: action_name(x
 changes, stability = a.what_would_change, a.action_stability
 firm = stability["stability"]
 n_flip = int(changes["criterion"].notna().sum())
-page.md(_("Under {draws} perturbations of the weights, the median client keeps its action in {median} of draws; "
-          "{never} clients never change and {shaky} keep it in fewer than 80 % of draws — look at those twice. "
-          "{flip} clients would change action with a single criterion moved.").format(
-    draws=num(a.facts["action_draws"]), median=pct(firm.median() * 100), never=num(int((firm >= 0.999).sum())),
-    shaky=num(int((firm < 0.8).sum())), flip=num(n_flip)))
+n_never, n_shaky = int((firm >= 0.999).sum()), int((firm < 0.8).sum())
+text = _("Under {draws} perturbations of the weights, the median client keeps its action in {median} of draws.").format(
+    draws=num(a.facts["action_draws"]), median=pct(firm.median() * 100))
+if n_never:
+    text += " " + L.plural("{n} client never changes.", "{n} clients never change.", n_never).format(n=num(n_never))
+text += " " + (L.plural("{n} client keeps it in fewer than 80 % of draws — look at it twice.",
+                        "{n} clients keep it in fewer than 80 % of draws — look at those twice.",
+                        n_shaky).format(n=num(n_shaky)) if n_shaky else
+               _("No client keeps it in fewer than 80 % of draws."))
+text += " " + (L.plural("{n} client would change action with a single criterion moved.",
+                        "{n} clients would change action with a single criterion moved.", n_flip).format(n=num(n_flip))
+               if n_flip else _("No client would change action with a single criterion moved."))
+page.md(text)
 
 # %%
 shaky = (decided[["client_id", "name", "action"]].merge(changes[["client_id", "change"]], on="client_id")
@@ -202,18 +213,23 @@ plan = (a.relationship_plan.merge(changes[["client_id", "change"]], on="client_i
 first = plan.head(15)
 page.table(first.assign(action=first["action"].map(lambda x: action_name(x, lang))),
            columns={"priority": N_("Priority"), "client_id": N_("Client ID"), "name": N_("Client"),
-                    "action": N_("Action"), "owner": N_("Owner"), "segment": N_("Group"),
-                    "value_at_stake": N_("Value at stake"), "levers": N_("Levers")},
-           decimals={"value_at_stake": 0})
+                    "action": N_("Action"), "condition": N_("Condition"), "owner": N_("Owner"),
+                    "segment": N_("Group"), "value_at_stake": N_("Annual profit at stake"),
+                    "profit_if_ended": N_("Profit change if it ended"), "levers": N_("Levers")},
+           decimals={"value_at_stake": 0, "profit_if_ended": 0})
 
 # %%
-order = ", ".join(action_name(x, lang) for x in a.catalogue.settings["actions"]["priority_order"])
-text = _("The plan lists every client by priority: by action, in the order {order}, then by the value at stake.").format(
-    order=order)
+tiers = [[action_name(x, lang) for x in tier] for tier in a.catalogue.settings["actions"]["priority_order"]]
+words = [L.join(tier) for tier in tiers]
+if len(words) == 1:
+    text = _("The plan lists every client, the largest annual profit or loss at stake first.")
+else:
+    text = _("The plan lists first the clients to {first}, the largest annual profit or loss at stake first; then those "
+             "to {rest}, in the same order.").format(first=words[0], rest=L.join(words[1:]))
 owned = plan[plan["action"].isin(["fix", "end"]) & plan["owner"].notna()]
 if len(owned):
     top_owner = owned.groupby("owner").size().sort_values(ascending=False)
-    text += " " + _("{owner} owns the most accounts to fix or end ({n}).").format(owner=top_owner.index[0],
+    text += " " + _("{owner} owns the most accounts to fix or end ({n}).").format(owner=page.esc(top_owner.index[0]),
                                                                                  n=num(top_owner.iloc[0]))
 elif not plan["action"].isin(["fix", "end"]).any():
     text += " " + _("No client needs fixing or ending.")

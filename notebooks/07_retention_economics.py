@@ -16,10 +16,10 @@
 # %% [markdown] tags=["lang-en"]
 # # 7 · Retention economics
 #
-# The article's figures, each a parameter below with the article's value as default: most companies
+# The article's figures, each of which can be changed (see the appendix): most companies
 # lose **45–50 % of their clients in five years**; acquiring a client can cost **20 times** more than
 # keeping one; a **5 % rise in retention can raise profit by 25–85 %**. The last is the literature's
-# average over other companies: it is shown as a scenario you parameterise, never as a prediction.
+# average over other companies: it is shown as a scenario, never as a prediction.
 #
 # A client's **lifetime value** is its annual profit *m* carried over the years it is expected to stay,
 # discounted: with retention *r* and discount rate *d*, *m·r/(1+d−r)* — the first profit arrives a year
@@ -29,12 +29,11 @@
 # %% [markdown] tags=["lang-fr"]
 # # 7 · L'économie de la fidélisation
 #
-# Les chiffres de l'article, chacun étant un paramètre ci-dessous qui prend par défaut la valeur de
-# l'article : la plupart des entreprises perdent **45 à 50 % de leurs clients en cinq ans** ; acquérir
+# Les chiffres de l'article, chacun modifiable (voir l'annexe) : la plupart des entreprises perdent **45 à 50 % de leurs clients en cinq ans** ; acquérir
 # de nouveaux clients peut coûter **20 fois** plus cher que de conserver les clients existants ; **une
 # augmentation de 5 % de la fidélisation des clients peut accroître les bénéfices de 25 à 85 %**. Ce
 # dernier chiffre est une moyenne de la littérature sur d'autres entreprises : il est présenté comme
-# un scénario que vous paramétrez, jamais comme une prévision.
+# un scénario, jamais comme une prévision.
 #
 # La **valeur vie client** est son bénéfice annuel *m* reporté sur les années pendant lesquelles il
 # devrait rester, actualisé : avec un taux de fidélisation *r* et un taux d'actualisation *d*,
@@ -200,8 +199,7 @@ if "end_clients" in s.index and s.loc["end_clients", "n_clients"] > 0:
         "go*, and changes profit by {profit} a year.", x["n_clients"]).format(
         n=num(x["n_clients"]), billing=num(-x["billing_change"]), freed=num(x["cost_freed"]),
         profit=num(x["profit_change"], sign=True)))
-if {"literature_low", "literature_high"} <= set(s.index) and s.loc["literature_low", "profit_change"] == \
-        s.loc["literature_low", "profit_change"]:
+if {"literature_low", "literature_high"} <= set(s.index) and s.loc["literature_low", "profit_change"] > 0:
     text.append(_("If the literature's claim held here, {up} retention would mean {low} to {high} of profit — an "
                   "illustration, not a prediction.").format(
         up=up, low=num(s.loc["literature_low", "profit_change"], sign=True),

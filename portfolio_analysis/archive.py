@@ -55,16 +55,15 @@ def _input_record(kind: str, item) -> dict | None:
         digest = hashlib.sha256(pd.util.hash_pandas_object(item, index=False).to_numpy().tobytes())
         digest.update(repr(list(item.columns)).encode())
         return {"kind": kind, "file": "<DataFrame>", "rows": len(item), "sha256": digest.hexdigest()}
-    p = Path(item)
+    p = Path(item)  # its name, not where it sits on this machine
     if p.is_dir() or any(ch in str(item) for ch in "*?["):  # a folder or a glob of invoice files: each file's bytes
         from portfolio_analysis.load.engines import _expand
 
         files = _expand(item)[1]
         digest = hashlib.sha256("".join(f"{f.name}:{file_sha256(f)};" for f in files).encode())
-        return {"kind": kind, "file": p.name, "path": str(p.resolve()) if p.exists() else str(item),
-                "files": len(files), "bytes": sum(f.stat().st_size for f in files), "sha256": digest.hexdigest()}
-    return {"kind": kind, "file": p.name, "path": str(p.resolve()), "bytes": p.stat().st_size,
-            "sha256": file_sha256(p)}
+        return {"kind": kind, "file": p.name, "files": len(files), "bytes": sum(f.stat().st_size for f in files),
+                "sha256": digest.hexdigest()}
+    return {"kind": kind, "file": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
 
 
 def versions() -> dict[str, str]:
@@ -90,9 +89,53 @@ def code_fingerprint() -> str:
 
 
 def _config_record(config, overrides, parameters) -> dict:
-    files = [] if config is None or isinstance(config, Mapping) else [str(Path(config).resolve())]
+    files = [] if config is None or isinstance(config, Mapping) else [Path(config).name]
     return {"files": files, "inline": bool(isinstance(config, Mapping)), "overrides": list(overrides or ()),
             "parameters": parameter_overrides(parameters)}
+
+
+def flatten(value, prefix: str = "") -> dict[str, Any]:
+    """A configuration as ``{dotted.key: value}`` (a list of levels keyed by their ``key``).
+
+    >>> flatten({"criteria": {"p": {"weight": 3, "levels": [{"key": "low", "score": 0}]}}})
+    {'criteria.p.weight': 3, 'criteria.p.levels.low.score': 0}
+    """
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) and "key" in v for v in value):
+        return flatten({str(v["key"]): {k: x for k, x in v.items() if k != "key"} for v in value}, prefix)
+    return {prefix: value}
+
+
+def changed_settings(config: Mapping) -> dict[str, dict[str, Any]]:
+    """Every setting, weight and level score of ``config`` that differs from the shipped catalogue:
+    ``{key: {"shipped": value, "in_force": value}}``."""
+    from portfolio_analysis.config.catalogue import load_catalogue
+
+    shipped, mine = flatten(load_catalogue().raw), flatten(dict(config))
+    keys = sorted(k for k in set(shipped) | set(mine) if shipped.get(k) != mine.get(k))
+    return {k: {"shipped": shipped.get(k), "in_force": mine.get(k)} for k in keys}
+
+
+def weights_in_force(config: Mapping) -> dict[str, dict[str, float]]:
+    """The weight of each scored criterion and its share of the total (%)."""
+    criteria = {k: c for k, c in (config.get("criteria") or {}).items() if c.get("axis", "descriptive") != "descriptive"}
+    total = sum(float(c.get("weight", 0)) for c in criteria.values()) or 1.0
+    return {k: {"weight": float(c.get("weight", 0)), "share_pct": 100.0 * float(c.get("weight", 0)) / total}
+            for k, c in criteria.items()}
+
+
+def run_record(analysis: Analysis) -> dict[str, Any]:
+    """What a run used, for summary.json's ``run`` block, the workbook and the report's appendix."""
+    run = analysis.run
+    return _plain({"run_date": run.get("run_date"), "lang": run.get("lang"), "inputs": run.get("inputs", []),
+                   "configuration": run.get("configuration", {}), "options": run.get("options", {}),
+                   "weights": weights_in_force(analysis.config), "changed_settings": changed_settings(analysis.config),
+                   "reference_period": run.get("reference_period"), "versions": run.get("versions", {}),
+                   "notes": analysis.facts.get("notes", [])})
 
 
 # -- running ------------------------------------------------------------------------------

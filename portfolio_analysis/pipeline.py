@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from portfolio_analysis.config.catalogue import Catalogue, ConfigError, load_catalogue
+from portfolio_analysis.i18n.language import N_
 
 #: Every table of an analysis, in the order of the notebooks, with what it holds.
 TABLES: dict[str, str] = {
@@ -236,8 +237,9 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     # 1 data and validation
     t["clients"] = register
     t["contacts"] = portfolio.contacts
-    t["validation_problems"] = portfolio.report.problems
-    t["files_read"] = portfolio.report.file_summary()
+    # files named as the reader knows them, never by a path of the machine the analysis ran on
+    t["validation_problems"] = _file_names(portfolio.report.problems)
+    t["files_read"] = _file_names(portfolio.report.file_summary())
     t["data_completeness"] = completeness(portfolio)
     facts["quality"] = quality_summary(portfolio)
     lap("data")
@@ -339,6 +341,7 @@ def analyse(portfolio, config: Catalogue | None = None, *, lang: str = "en") -> 
     facts["retention"] = _plain({**assumptions, "portfolio_value": retention.portfolio_value(values)})
     lap("retention")
 
+    facts["notes"] = configuration_notes(cat, register)
     timings["total"] = round(time.perf_counter() - started, 3)
     run = {"lang": lang, "timings_s": timings}
     return Analysis(tables={k: _frame(v) for k, v in t.items()}, facts=_plain(facts), run=run, config=cat.raw)
@@ -436,6 +439,83 @@ def _segmentation(t: dict, facts: dict, register, scores, cat: Catalogue, seg_cf
         t["dendrogram"], t["dendrogram_leaves"] = tree.linkage, tree.leaves
     else:  # a tree of thousands of leaves cannot be read
         t["dendrogram"], t["dendrogram_leaves"] = pd.DataFrame(), pd.DataFrame()
+
+
+def configuration_notes(cat: Catalogue, register: pd.DataFrame) -> list[dict[str, Any]]:
+    """What the analyst should know about the configuration on this data: what a ranking's ``rest``
+    stood for, and every level score or weight changed from the shipped catalogue that changes no
+    client's score here (``{"key", "kind", "criteria"...}``, kinds ``ranking_rest``,
+    ``inert_level_score``, ``inert_weight``).
+
+    A changed level score is inert when every client's score of that criterion is the same with
+    the shipped score (no client has that level, or a real figure — a margin, a share of wallet —
+    takes precedence for all those that do); a changed weight is inert when no client has a value
+    of its criterion.
+    """
+    import copy
+
+    from portfolio_analysis.config.catalogue import load_catalogue
+    from portfolio_analysis.steps.scoring import _score_matrix
+
+    notes: list[dict[str, Any]] = []
+    if cat.raw.get("ranking_rest"):
+        notes.append({"kind": "ranking_rest", "key": "ranking", "criteria": list(cat.raw["ranking_rest"])})
+    if not len(register):
+        return notes
+    shipped = load_catalogue().criteria
+    keys, matrix = _score_matrix(register, cat)
+    for j, key in enumerate(keys):
+        mine, base = cat.criteria[key], shipped.get(key)
+        if base is None:
+            continue
+        if mine.weight != base.weight and np.isnan(matrix[:, j]).all():
+            notes.append({"kind": "inert_weight", "key": f"criteria.{key}.weight", "criterion": key})
+        base_scores, my_scores = base.scores, mine.scores  # the effective scores (evenly spaced when not given)
+        for lkey, score in my_scores.items():
+            if lkey not in base_scores or np.isclose(base_scores[lkey], score):
+                continue
+            raw = copy.deepcopy(cat.raw)
+            for lv in raw["criteria"][key]["levels"]:
+                lv["score"] = base_scores[lv["key"]] if lv["key"] == lkey else my_scores[lv["key"]]
+            _, other = _score_matrix(register, Catalogue(raw))
+            if np.allclose(other[:, j], matrix[:, j], equal_nan=True):
+                notes.append({"kind": "inert_level_score", "key": f"criteria.{key}.levels.{lkey}.score",
+                              "criterion": key, "level": lkey})
+    return notes
+
+
+NOTES = {
+    "ranking_rest": N_("The ranking ended with 'rest': {criteria} were ranked last, tied."),
+    "inert_level_score": N_("The score of the level '{level}' of {criterion} was changed ({key}), but it changes no "
+                            "client's score on this data: no client is scored on that level (none has it, or a real "
+                            "figure such as a margin takes precedence)."),
+    "inert_weight": N_("The weight of {criterion} was changed ({key}), but no client has a value for it: it changes "
+                       "nothing here."),
+}
+
+
+def note_text(note: Mapping, lang: str = "en") -> str:
+    """A configuration note (see :func:`configuration_notes`) as a sentence in ``lang``."""
+    from portfolio_analysis.i18n.language import language
+
+    L = language(lang)
+    cat = load_catalogue()
+
+    def label(key):
+        return cat.label(key, lang) if key in cat.criteria else key
+
+    values = {"key": note.get("key"), "level": note.get("level"), "criterion": label(note.get("criterion")),
+              "criteria": L.join(label(k) for k in note.get("criteria", []))}
+    return L.gettext(NOTES[note["kind"]]).format(**values)
+
+
+def _file_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its ``file`` column reduced to the files' names (no folders)."""
+    from pathlib import PurePath
+
+    if "file" not in frame.columns:
+        return frame
+    return frame.assign(file=frame["file"].map(lambda f: f if pd.isna(f) else PurePath(str(f)).name))
 
 
 class _Lap:

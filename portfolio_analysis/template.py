@@ -42,23 +42,52 @@ def template_columns(catalogue: Catalogue) -> list[str]:
     return catalogue.register_columns
 
 
-def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue | None = None) -> Path:
+class TemplateError(ValueError):
+    """The template cannot be written there: the message says why and what is expected."""
+
+
+def check_template_path(path: str | Path, *, force: bool = False) -> Path:
+    """``path`` when the template may be written there; :class:`TemplateError` otherwise.
+
+    The template is an ``.xlsx`` file in an existing folder; an existing file is never
+    replaced unless ``force`` (and a folder never is).
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise TemplateError(f"{path}: expected a file name ending in .xlsx (the template is an Excel workbook)")
+    if path.is_dir():
+        raise TemplateError(f"{path}: is a folder; expected the name of the .xlsx file to write")
+    if not path.parent.is_dir():
+        raise TemplateError(f"{path}: the folder {path.parent} does not exist")
+    if path.exists() and not force:
+        raise TemplateError(f"{path}: the file exists; give --force to replace it, or another name")
+    return path
+
+
+def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue | None = None,
+                   force: bool = False) -> Path:
     """Write the empty client register to ``path`` (.xlsx).
 
     Parameters
     ----------
-    path : output file; its folder must exist.
+    path : output file, ending in ``.xlsx``; its folder must exist.
     lang : 'en' or 'fr' — the language of the headers, the levels and the guide.
     catalogue : the criteria catalogue (default: the shipped one).
+    force : replace ``path`` when it exists (by default an existing file is never touched).
 
     Returns
     -------
     Path of the written file.
+
+    Raises
+    ------
+    TemplateError
+        A name not ending in ``.xlsx``, a folder, or an existing file without ``force``.
     """
     _ = language(check_lang(lang)).gettext
+    path = check_template_path(path, force=force)
     cat = catalogue or load_catalogue()
     text = {key: _(words) for key, words in {**_SHEETS, **_HEADINGS}.items()}
-    path = Path(path)
     columns = template_columns(cat)
     headers = [cat.label(k, lang) for k in columns]
 
@@ -89,54 +118,59 @@ def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue |
         )
     guide = pd.DataFrame(guide_rows)
 
-    with pd.ExcelWriter(
-        path,
-        engine="xlsxwriter",
-        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
-    ) as writer:
-        book = writer.book
-        head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-        sheet = book.add_worksheet(text["register"])
-        writer.sheets[text["register"]] = sheet
-        lists = book.add_worksheet("_levels")  # drop-down sources; hidden
-        for col, (key, header) in enumerate(zip(columns, headers)):
-            sheet.write_string(0, col, header, head)
-            sheet.set_column(col, col, max(14, min(40, len(header) + 4)))
-            kind = cat.column_kind(key)
-            if kind not in ("ordinal", "categorical", "multi"):
-                continue
-            labels = [lv["label"].get(lang) or lv["key"] for lv in cat.levels_of(key)]
-            for r, lab in enumerate(labels):
-                lists.write_string(r, col, lab)
-            letter = _col_letter(col)
-            source = f"=_levels!${letter}$1:${letter}${len(labels)}"
-            if kind == "multi":
-                # several values in one cell: the list helps, but other text is allowed
-                sheet.data_validation(
-                    1, col, _TEMPLATE_ROWS, col,
-                    {"validate": "list", "source": source, "show_error": False,
-                     "input_title": header[:32], "input_message": _(_KINDS["multi"])[:255]},
-                )
-            elif key == "share_of_wallet":
-                sheet.data_validation(
-                    1, col, _TEMPLATE_ROWS, col,
-                    {"validate": "list", "source": source, "show_error": False,
-                     "input_title": header[:32], "input_message": _(_SHARE)[:255]},
-                )
-            else:
-                open_list = bool(cat.fields.get(key, {}).get("open"))
-                sheet.data_validation(
-                    1, col, _TEMPLATE_ROWS, col,
-                    {"validate": "list", "source": source, "error_type": "warning" if open_list else "stop"},
-                )
-        sheet.freeze_panes(1, 2)
-        lists.hide()
-        guide.to_excel(writer, sheet_name=text["guide"], index=False)
-        gsheet = writer.sheets[text["guide"]]
-        for col, width in enumerate((32, 14, 20, 14, 60, 70)):
-            gsheet.set_column(col, col, width, book.add_format({"text_wrap": True, "valign": "top"}))
-        gsheet.freeze_panes(1, 0)
-        gsheet.write_string(len(guide) + 2, 0, _(_CATEGORY))
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with pd.ExcelWriter(
+            partial,
+            engine="xlsxwriter",
+            engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+        ) as writer:
+            book = writer.book
+            head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+            sheet = book.add_worksheet(text["register"])
+            writer.sheets[text["register"]] = sheet
+            lists = book.add_worksheet("_levels")  # drop-down sources; hidden
+            for col, (key, header) in enumerate(zip(columns, headers)):
+                sheet.write_string(0, col, header, head)
+                sheet.set_column(col, col, max(14, min(40, len(header) + 4)))
+                kind = cat.column_kind(key)
+                if kind not in ("ordinal", "categorical", "multi"):
+                    continue
+                labels = [lv["label"].get(lang) or lv["key"] for lv in cat.levels_of(key)]
+                for r, lab in enumerate(labels):
+                    lists.write_string(r, col, lab)
+                letter = _col_letter(col)
+                source = f"=_levels!${letter}$1:${letter}${len(labels)}"
+                if kind == "multi":
+                    # several values in one cell: the list helps, but other text is allowed
+                    sheet.data_validation(
+                        1, col, _TEMPLATE_ROWS, col,
+                        {"validate": "list", "source": source, "show_error": False,
+                         "input_title": header[:32], "input_message": _(_KINDS["multi"])[:255]},
+                    )
+                elif key == "share_of_wallet":
+                    sheet.data_validation(
+                        1, col, _TEMPLATE_ROWS, col,
+                        {"validate": "list", "source": source, "show_error": False,
+                         "input_title": header[:32], "input_message": _(_SHARE)[:255]},
+                    )
+                else:
+                    open_list = bool(cat.fields.get(key, {}).get("open"))
+                    sheet.data_validation(
+                        1, col, _TEMPLATE_ROWS, col,
+                        {"validate": "list", "source": source, "error_type": "warning" if open_list else "stop"},
+                    )
+            sheet.freeze_panes(1, 2)
+            lists.hide()
+            guide.to_excel(writer, sheet_name=text["guide"], index=False)
+            gsheet = writer.sheets[text["guide"]]
+            for col, width in enumerate((32, 14, 20, 14, 60, 70)):
+                gsheet.set_column(col, col, width, book.add_format({"text_wrap": True, "valign": "top"}))
+            gsheet.freeze_panes(1, 0)
+            gsheet.write_string(len(guide) + 2, 0, _(_CATEGORY))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

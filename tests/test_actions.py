@@ -192,6 +192,7 @@ def test_rules_from_the_catalogue_and_settings():
         ({"levers": {"x": {"label": "x", "when": {"condition": "nope"}}}}, "unknown condition"),
         ({"quadrants": {"secure": {"relationship": "strong"}}}, "both high value / strong"),
         ({"priority_order": ["fix", "end"]}, "each of"),
+        ({"priority_order": [["fix", "end"], ["develop", "fix"]]}, "each of"),
         ({"conditions": {"a": {"condition": "b"}, "b": {"condition": "a"}}}, "refers to itself"),
     ],
 )
@@ -399,12 +400,14 @@ def test_relationship_plan_order_worked_out_by_hand(decided):
     profit = client_profit(clients, catalogue=CAT)
     segments = pd.DataFrame({"client_id": ["A", "D"], "segment_name": ["Partners", "Price buyers"]})
     plan = A.relationship_plan(actions, clients, profit=profit, segments=segments, catalogue=CAT)
-    # fix by |profit|: G 10,000, E 3,000, C 2,000, H 1,200, F unknown; develop A; end D; maintain B 12,000, I 8,400
-    assert plan["client_id"].tolist() == ["G", "E", "C", "H", "F", "A", "D", "B", "I"]
+    # develop, fix and end together by |profit|: A 20,000, G 10,000, D 5,000, E 3,000, C 2,000, H 1,200, then F
+    # (unknown); then maintain: B 12,000, I 8,400
+    assert plan["client_id"].tolist() == ["A", "G", "D", "E", "C", "H", "F", "B", "I"]
     assert plan["priority"].tolist() == list(range(1, 10))
     row = plan.set_index("client_id")
-    assert row.loc["D", "value_at_stake"] == 5000.0  # the loss avoided by ending it
-    assert row.loc["G", "value_at_stake"] == -10000.0
+    assert row.loc["D", "value_at_stake"] == -5000.0  # the annual profit, on every row
+    assert row.loc["D", "profit_if_ended"] == 5000.0  # ending a loss-maker gains its loss
+    assert row.loc["G", "value_at_stake"] == -10000.0 and row.loc["A", "profit_if_ended"] == -20000.0
     assert row.loc["A", "owner"] == "Ann" and row.loc["A", "segment"] == "Partners"
     assert pd.isna(row.loc["B", "segment"])
     assert (plan["value_basis"] == "annual profit").all()
@@ -415,8 +418,9 @@ def test_relationship_plan_with_lifetime_values(decided):
     profit = client_profit(clients, catalogue=CAT)
     lv = pd.DataFrame({"client_id": list("ABCDEFGHI"), "lifetime_value": [5.0, 1, 9, 2, 3, 0, 1, 4, 8]})
     plan = A.relationship_plan(out.reset_index(), clients, profit=profit, lifetime_values=lv, catalogue=CAT)
-    assert plan["client_id"].tolist() == ["C", "H", "E", "G", "F", "A", "D", "I", "B"]
-    assert plan.set_index("client_id").loc["D", "value_at_stake"] == -2.0
+    # by |lifetime value| within the first tier: C 9, A 5, H 4, E 3, D 2, G 1, F 0; then maintain: I 8, B 1
+    assert plan["client_id"].tolist() == ["C", "A", "H", "E", "D", "G", "F", "I", "B"]
+    assert plan.set_index("client_id").loc["D", "value_at_stake"] == 2.0
     assert (plan["value_basis"] == "lifetime value").all()
 
 
@@ -471,6 +475,14 @@ def test_plot_portfolio_matrix(decided):
     assert {t.get_text().split("\n")[0] for t in ax.texts} == {
         "core partners", "secure", "improve economics", "reconsider"}
     assert ax.get_xlim() == (0.0, 100.0)
+    # each quadrant's label says what its clients get, so that the label and the colours agree
+    shown = {t.get_text().split("\n")[0]: t.get_text().split("\n")[1] for t in ax.texts}
+    for label, members in out.reset_index().groupby("quadrant_label"):
+        counts = members["action"].value_counts()
+        if len(counts) == 1 and (members["action"] == members["default_action"]).all():
+            assert shown[label] == f"→ {counts.index[0]}"
+        else:
+            assert shown[label] == "→ " + " · ".join(f"{a} {n}" for a, n in counts.items())
 
 
 def test_plot_price_cost_matrix():
@@ -501,3 +513,31 @@ def test_sample_portfolio_runs_fast():
     assert stability["stability"].between(0, 1).all()
     change = A.what_would_change(clients, scores, out)
     assert change["change"].notna().all()
+
+
+def test_every_fix_has_a_lever_or_says_none_applies(decided):
+    clients, _, out = decided
+    plan = A.relationship_plan(out.reset_index(), clients, profit=client_profit(clients, catalogue=CAT),
+                               catalogue=CAT).set_index("client_id")
+    fixes = plan[plan["action"] == "fix"]
+    lever_free = out.loc[fixes.index, "levers"].eq("")
+    assert lever_free.any()  # the fixture has fixes the data give no lever for
+    assert (fixes.loc[lever_free, "levers"] == A.plan.NO_LEVER).all()
+    assert (fixes.loc[~lever_free, "levers"] == out.loc[fixes.index[~lever_free], "levers"]).all()
+
+
+def test_a_loss_maker_kept_for_strategic_reasons_is_conditional():
+    from portfolio_analysis.load.portfolio import load_portfolio
+
+    pf = load_portfolio(SAMPLE / "clients.csv")
+    scores = score_clients(pf.clients, catalogue=pf.catalogue)
+    profit = client_profit(pf.clients, catalogue=pf.catalogue)
+    out = A.decide_actions(pf.clients, scores, profit=profit, catalogue=pf.catalogue)
+    # worked out from the columns: a loss-maker (real profit < 0) left to develop or maintain
+    expected = out["action"].isin(["develop", "maintain"]) & (out["profit"] < 0) & ~out["profit_is_estimated"]
+    assert expected.sum() > 0 and (out["conditional"] == expected).all()
+    assert (out.loc[expected, "strategic_reasons"] != "").all()
+    plan = A.relationship_plan(out, pf.clients, profit=profit, catalogue=pf.catalogue).set_index("client_id")
+    ids = out.loc[expected, "client_id"]
+    assert (plan.loc[ids, "condition"] == A.plan.ON_CONDITION).all()
+    assert (plan.drop(index=ids)["condition"] == "").all()

@@ -218,7 +218,8 @@ def test_a_changed_setting_reaches_the_step():
 
 def test_the_model_holds_every_key_of_the_shipped_catalogue():
     shipped = yaml.safe_load(default_catalogue_path().read_text(encoding="utf-8"))
-    assert set(ConfigModel.model_fields) == set(shipped)
+    # every key lives in criteria.yaml, but what the tool writes itself (what a ranking's `rest` stood for)
+    assert set(ConfigModel.model_fields) - {"ranking_rest"} == set(shipped)
     assert set(ConfigModel.model_fields["settings"].annotation.model_fields) == set(shipped["settings"])
 
 

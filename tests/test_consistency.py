@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from portfolio_analysis.cli import main
+from portfolio_analysis.deliver.summary import HEADERS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 pytestmark = pytest.mark.slow
@@ -112,8 +113,10 @@ def test_every_output_shows_the_same_client(report):
     n_checked = 0
     for name in ("All clients", "Develop", "Maintain", "Fix", "End"):
         rows = list(wb[name].iter_rows(values_only=True))
-        top = next(i for i, r in enumerate(rows) if r and r[0] == "priority")  # below the sheet's note, if any
-        sheet = pd.DataFrame(rows[top + 1:], columns=rows[top]).dropna(subset=["client_id"]).set_index("client_id")
+        top = next(i for i, r in enumerate(rows) if r and r[0] == HEADERS["priority"])  # below the sheet's note
+        keys = {header: key for key, header in HEADERS.items()}  # readable headers back to the tables' keys
+        sheet = pd.DataFrame(rows[top + 1:], columns=[keys.get(h, h) for h in rows[top]])
+        sheet = sheet.dropna(subset=["client_id"]).set_index("client_id")
         ids = sheet.index
         assert (sheet["action"] == actions.loc[ids, "action"]).all(), name
         assert (sheet["priority"] == actions.loc[ids, "priority"]).all(), name

@@ -22,7 +22,8 @@ from portfolio_analysis.load.validation import (
 )
 
 PACKAGE = Path(__file__).resolve().parents[1] / "portfolio_analysis"
-FORMATS = "%Y-%m-%d, %Y-%m-%d %H:%M, %Y-%m-%d %H:%M:%S, %d/%m/%Y, %d/%m/%Y %H:%M, %d.%m.%Y"
+# the shipped date formats, as a reader sees them: by example (31 December 2025, 23:59:58)
+FORMATS = "2025-12-31, 2025-12-31 23:59, 2025-12-31 23:59:58, 31/12/2025, 31/12/2025 23:59, 31.12.2025"
 
 # (English message as the loaders write it, the French expected), one pair per message shape; the
 # French of a label, of a level list and of a suggestion is the catalogue's French label
@@ -137,8 +138,8 @@ CASES = [
     ("not a number; the line is not loaded", "pas un nombre ; la ligne n'est pas chargée"),
     ("cost is not a number; the line is loaded without a cost",
      "le coût n'est pas un nombre ; la ligne est chargée sans coût"),
-    (f"not a date in any of the formats {FORMATS} (or outside 1900-2199); the line is not loaded",
-     f"pas une date dans l'un des formats {FORMATS} (ou hors de 1900-2199) ; la ligne n'est pas chargée"),
+    (f"not a date written as {FORMATS} (or outside 1900-2199); the line is not loaded",
+     f"pas une date écrite comme {FORMATS} (ou hors de 1900-2199) ; la ligne n'est pas chargée"),
 ]
 
 

@@ -21,9 +21,9 @@ def test_a_row_with_too_many_cells_is_reported_not_shifted(tmp_path):
     path.write_text("id;name;billing\nC1;Acme;100\nC2;Dupont; Fils;200\n", encoding="utf-8")
     t = read_table(path)
     assert t.data["id"].tolist() == ["C1", "C2"]  # ids stay ids
-    [(row, template, params, value)] = t.problems
-    assert (row, problem_message(template, params), value) == (
-        3, "the row has 4 cells but the header has 3; the cells after column 3 were not read "
+    [p] = t.problems
+    assert (p.severity, p.row, problem_message(p.template, p.params), p.value) == (
+        "error", 3, "the row has 4 cells but the header has 3; the cells after column 3 were not read "
            "(an unquoted ';' inside a cell?)", "200")
 
 

@@ -91,7 +91,7 @@ def test_the_run_records_its_inputs_and_configuration(tmp_path):
     run = a.run
     assert run["inputs"] == [archive._input_record("clients", SAMPLE / "clients.csv")]
     assert run["inputs"][0]["sha256"] == archive.file_sha256(SAMPLE / "clients.csv")
-    assert run["configuration"] == {"files": [str(config.resolve())], "inline": False,
+    assert run["configuration"] == {"files": ["acme.yaml"], "inline": False,
                                     "overrides": ["weights.upsell_potential=1"],
                                     "parameters": ["settings.segmentation.n_clusters=3"]}
     assert a.config["criteria"]["profitability"]["weight"] == 4
@@ -141,3 +141,32 @@ def test_papermill_passes_a_notebook_its_weights(tmp_path, how, monkeypatch):
              for o in c.get("outputs", [])]
     weights_table = next(t for t in shown if "Share of the total weight" in t)
     assert any(line.split()[:1] == ["Profitability"] and line.split()[-2] == "5.0" for line in weights_table.splitlines())
+
+
+def test_a_ranking_gives_weights_and_its_rest_is_said():
+    cat = resolve_config({"ranking": ["profitability", ["upsell_potential", "share_of_wallet"], "rest"]})
+    w = {k: c.weight for k, c in cat.criteria.items() if c.axis != "descriptive"}
+    # 11 scored criteria, rank-order centroid c_i = (1/11) sum_{k=i}^{11} 1/k; H(11) = 3.019877
+    h11 = sum(1 / k for k in range(1, 12))
+    assert w["profitability"] == pytest.approx(h11 / 11, abs=1e-6)
+    tied = ((h11 - 1) / 11 + (h11 - 1 - 1 / 2) / 11) / 2  # positions 2 and 3, shared
+    assert w["upsell_potential"] == w["share_of_wallet"] == pytest.approx(tied, abs=1e-6)
+    rest = [k for k in w if k not in ("profitability", "upsell_potential", "share_of_wallet")]
+    assert sum(w[k] for k in rest) == pytest.approx(1 - h11 / 11 - 2 * tied, abs=1e-5)
+    assert cat.raw["ranking_rest"] == rest
+    a = analyse(load_portfolio(_register(), catalogue=cat), cat)
+    assert a.facts["notes"][0] == {"kind": "ranking_rest", "key": "ranking", "criteria": rest}
+    with pytest.raises(ConfigError, match="are not ranked"):
+        resolve_config({"ranking": ["profitability", "upsell_potential"]})
+
+
+def test_a_change_that_changes_nothing_is_said():
+    levels = {"low": {"score": 0}, "moderate": {"score": 0.3}, "high": {"score": 1}}
+    with_margin = _register().assign(margin_pct=12.0)  # a real margin beats the profitability level for all
+    cat = resolve_config({"criteria": {"profitability": {"levels": levels}}, "weights": {"rnd_collaboration": 4}})
+    notes = analyse(load_portfolio(with_margin, catalogue=cat), cat).facts["notes"]
+    # moderate 0.5 -> 0.3 is inert (margins everywhere); low and high are the shipped 0 and 1; nobody has R&D data
+    assert {n["key"] for n in notes} == {"criteria.profitability.levels.moderate.score",
+                                         "criteria.rnd_collaboration.weight"}
+    notes = analyse(load_portfolio(_register(), catalogue=cat), cat).facts["notes"]
+    assert {n["key"] for n in notes} == {"criteria.rnd_collaboration.weight"}  # without margins, the level counts

@@ -28,7 +28,7 @@ def sample_report(tmp_path_factory):
 
 def test_the_deliverable_is_complete(sample_report):
     out = sample_report
-    for name in ("report.html", "relationship_plan.xlsx", "summary.json"):
+    for name in ("report.html", "relationship_plan.xlsx", "summary.json", "deck.pptx"):
         assert (out / name).is_file(), name
     for table, columns in {
         "scores": ["client_id", "value_score", "relationship_score", "total_score", "coverage"],
@@ -38,7 +38,7 @@ def test_the_deliverable_is_complete(sample_report):
     }.items():
         df = pd.read_csv(out / "tables" / f"{table}.csv")
         assert set(columns) <= set(df.columns), table
-    assert len(list((out / "notebooks").glob("*.ipynb"))) == 8
+    assert len(list((out / "notebooks").glob("*.ipynb"))) == 9
     assert not list(out.parent.glob(".sample.partial-*"))  # no staging left behind
 
 
@@ -80,9 +80,23 @@ def test_excel_plan_sheets_and_formats(sample_report):
     ws = wb["All clients"]
     assert ws.freeze_panes == "D4"  # a note, a blank line, the header; priority, id and name stay in view
     header = [c.value for c in ws[3]]
-    assert header[:4] == ["priority", "client_id", "name", "action"]
+    assert header[:4] == ["priority", "client ID", "client", "action"]  # readable headers
     n_fix = sum(1 for r in ws.iter_rows(min_row=4, values_only=True) if r[3] == "fix")
     assert n_fix == wb["Fix"].max_row - 1
+    # columns to follow the plan up, empty, with a drop-down list of statuses and a date check
+    for col in ("next step", "due date", "status", "notes"):
+        assert col in header
+    status = openpyxl.utils.get_column_letter(header.index("status") + 1)
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert len(lists) == 1 and str(lists[0].sqref).startswith(f"{status}4")
+    assert lists[0].formula1 == '"to do,in progress,done,dropped"'
+    assert any(dv.type == "date" for dv in ws.data_validations.dataValidation)
+    # the summary's figures are numbers, not text
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Clients"] == 300 and isinstance(summary["Billing, last 12 months"], float)
+    # the problems name the files, never a path of the machine
+    files = {r[1] for r in wb["Validation problems"].iter_rows(min_row=2, values_only=True)}
+    assert files == {"clients.csv", "invoices.csv", "contacts.csv"}
 
 
 def _french_register(path: Path, n=60):
@@ -112,11 +126,13 @@ def test_a_french_semicolon_register(tmp_path):
     assert wb.sheetnames[:3] == ["Synthèse", "Tous les clients", "Développer"]
     summary = {row[0]: row[1] for row in wb["Synthèse"].iter_rows(min_row=2, values_only=True)}
     assert [c.value for c in wb["Synthèse"][1]] == ["indicateur", "valeur"]
-    assert summary["Entreprise"] == "Société X" and summary["Clients"] == "60"
+    assert summary["Entreprise"] == "Société X" and summary["Clients"] == 60  # a number, not text
     assert summary["Lignes lues / chargées / rejetées"] == "60 / 60 / 0"
     assert summary["Bénéfice estimé"] in ("oui", "non")
-    gini = summary["Gini de la facturation"]  # a decimal comma, two decimals (Babel's French)
-    assert gini[0] == "0" and gini[1] == "," and len(gini) == 4
+    gini = summary["Gini de la facturation"]  # a number: a French Excel shows it with its decimal comma
+    assert isinstance(gini, float) and 0 < gini < 1
+    cell = next(r[1] for r in wb["Synthèse"].iter_rows(min_row=2) if r[0].value == "Gini de la facturation")
+    assert cell.number_format == "#,##0.00"
     ws = wb["Tous les clients"]
     assert [c.value for c in ws[3]][:4] == ["priorité", "identifiant client", "client", "action"]
     names = {c.value: c for c in ws["C"] if isinstance(c.value, str)}
@@ -154,11 +170,12 @@ def test_a_failing_notebook_stops_the_run_and_keeps_it(tmp_path, capsys):
     assert kept.is_file()
 
 
-def test_the_run_never_writes_into_its_inputs(tmp_path):
+def test_the_run_never_writes_into_its_inputs(tmp_path, capsys):
     register = tmp_path / "clients.csv"
     register.write_bytes((SAMPLE / "clients.csv").read_bytes())
-    with pytest.raises(SystemExit, match="holds the input"):
-        main(["report", "--clients", str(register), "--out", str(tmp_path)])
+    assert main(["report", "--clients", str(register), "--out", str(tmp_path)]) == 2  # a command-line mistake
+    assert "holds the input" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.csv"]
 
 
 def test_the_report_keeps_the_prose_of_its_language(tmp_path):
@@ -192,3 +209,20 @@ def test_from_invoices_alone_nothing_is_ended_on_missing_data(tmp_path):
     assert s["total_profit"] == pytest.approx(expected, rel=1e-9)
     assert s["actions"]["end"] == 0 and s["insufficient_data_clients"] == 300
     assert "Executive summary" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_deck_has_its_slides_in_the_report_language(sample_report):
+    from pptx import Presentation
+
+    deck = Presentation(str(sample_report / "deck.pptx"))
+    titles = [next((sh.text_frame.text for sh in slide.shapes if sh.has_text_frame), "") for slide in deck.slides]
+    assert len(titles) == 8 and titles[0] == "Customer portfolio analysis — Sample Company"
+    assert "The portfolio matrix" in titles and titles[-1] == "The first relationships to act on"
+    summary = json.loads((sample_report / "summary.json").read_text(encoding="utf-8"))
+    figures = " ".join(sh.text_frame.text for sh in deck.slides[1].shapes if sh.has_text_frame)
+    assert f"{round(summary['total_billing']):,}" in figures  # the summary's billing, as the report writes it
+    table = next(sh.table for sh in deck.slides[-1].shapes if sh.has_table)
+    plan = pd.read_csv(sample_report / "tables" / "relationship_plan.csv")
+    assert [table.cell(i, 1).text for i in range(1, 11)] == plan["name"].head(10).tolist()
+    pictures = [sh for slide in deck.slides for sh in slide.shapes if sh.shape_type == 13]
+    assert len(pictures) == 5

@@ -118,3 +118,46 @@ def test_a_blank_register_stops_before_the_report(tmp_path, capsys):
     assert "no client" in capsys.readouterr().out
     assert main(["report", "--clients", str(register), "--out", str(tmp_path / "out")]) == 1
     assert "no client" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+_CELLS = st.text(alphabet=st.sampled_from(list('ab1 ,;"\'\n\r\té€$<>=') + ["\x00", "\u200b", "С"]), max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(_CELLS, min_size=1, max_size=5), max_size=8),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+def test_any_register_file_loads_or_says_why(tmp_path, rows, encoding):
+    """Whatever bytes a register CSV holds: it loads with counts that add up, or one clear refusal."""
+    from portfolio_analysis.load.register import load_clients
+    from portfolio_analysis.load.validation import InputError, ValidationReport
+
+    text = "client_id,name,business_type\n" + "\n".join(",".join(r) for r in rows) + "\n"
+    path = tmp_path / "fuzz.csv"
+    try:
+        path.write_bytes(text.encode(encoding))
+    except UnicodeEncodeError:
+        return  # not a file this encoding can hold
+    report = ValidationReport()
+    try:
+        clients = load_clients(path, report=report)
+    except InputError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+        return
+    except DataValidationError:
+        pass
+    else:
+        assert clients["client_id"].notna().all()
+    for stats in report.files.values():
+        assert stats.rows_read == stats.rows_loaded + stats.rows_rejected + stats.rows_blank
+
+
+def test_three_clients_whose_distances_are_not_euclidean_still_get_a_map():
+    """Found by the generated registers: the map's classical start gave NaN; it starts from random positions."""
+    register = pd.DataFrame({"client_id": ["C000", "C001", "C002"], "name": ["a", "b", "c"],
+                             "relationship_type": ["at risk", None, "recurring"],
+                             "service_needs": ["specialised", None, None],
+                             "learning_opportunities": ["high", "moderate", None],
+                             "billing": [1.0, 1200.0, 1200.0], "billing_previous": [None, 55000.5, None]})
+    a = analyse(load_portfolio(register, catalogue=QUICK), QUICK)
+    assert len(a.tables["segment_map"]) == 3
+    assert np.isfinite(a.tables["segment_map"][["x", "y"]].to_numpy()).all()

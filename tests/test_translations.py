@@ -21,12 +21,12 @@ def test_the_extraction_finds_phrases_in_the_package_and_the_notebooks():
     found = {m.id if isinstance(m.id, str) else m.id[0]: m.locations for m in catalogue.extract() if m.id}
     where = {loc[0].split("/")[0] for locs in found.values() for loc in locs}
     assert {"portfolio_analysis", "notebooks"} <= where
-    assert "Value at stake" in found and "Client ID" in found
+    assert "Annual profit at stake" in found and "Client ID" in found
 
 
 def test_a_phrase_is_translated_with_its_placeholders_and_plural():
     fr = language("fr")
-    assert fr.gettext("Value at stake") == "Valeur en jeu"
+    assert fr.gettext("Annual profit at stake") == "Bénéfice annuel en jeu"
     one = fr.plural("{n} error", "{n} errors", 1).format(n=1)
     none = fr.plural("{n} error", "{n} errors", 0).format(n=0)  # French: 0 is singular
     many = fr.plural("{n} error", "{n} errors", 2).format(n=2)
@@ -73,3 +73,11 @@ def test_notebook_code_holds_no_inline_translation():
     """Phrases go through the catalogue: no `tr(lang, en=..., fr=...)` pairs left in the notebooks."""
     for source in SOURCES:
         assert not re.search(r"\btr\(\s*lang", source.read_text(encoding="utf-8")), source.name
+
+
+def test_no_phrase_hides_inside_an_f_string():
+    """The extraction cannot see `_("...")` written inside an f-string: such a phrase would go untranslated."""
+    hidden = re.compile(r"""\bf["'].*\{[^{}"']*\b_\(\s*["']""")  # an f-string, then {... _("
+    found = [f"{p.name}:{i}" for p in catalogue.sources()
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if hidden.search(line)]
+    assert found == []

@@ -166,7 +166,7 @@ def test_panel_has_one_slider_per_scored_criterion():
     assert [s.description for s in panel.sliders.values()] == [CAT.label(k) for k in keys]
     assert {(s.min, s.max, s.step, s.continuous_update) for s in found} == {(0.0, 10.0, 0.5, False)}
     assert [s.value for s in panel.sliders.values()] == criterion_weights(catalogue=CAT).tolist()
-    assert [b.description for b in walk(panel) if isinstance(b, widgets.Button)] == ["Reset"]
+    assert [b.description for b in walk(panel) if isinstance(b, widgets.Button)] == ["Reset", "Save"]
 
 
 def test_moving_a_slider_updates_the_output_and_reset_restores_it():
@@ -174,18 +174,20 @@ def test_moving_a_slider_updates_the_output_and_reset_restores_it():
     base = {"profitability": 1.5, "share_of_wallet": 1.0}
     panel = weights_panel(_register(), catalogue=THREE, weights=base)
     assert _count(panel) == 0
-    assert "No client changes action versus the base weights (of 4 clients)." in _text(panel)
+    assert "No client changes action from the base weights (4 clients)." in _text(panel)
     # share of wallet 2: X's value 100 * 1.5 / 3.5 = 42.9 -> fix
     panel.sliders["share_of_wallet"].value = 2.0
     text = _text(panel)
-    assert "1 of 4 clients changes action versus the base weights." in text
-    assert re.search(r"X\s+Xeno\s+develop → fix\s+42\.9\s+100\.0", text)
+    assert "1 of 4 clients changes action from the base weights." in text
+    assert "develop → fix 1" in text and re.search(r"Xeno\s+develop → fix", text)
     _, changed = compare_weights(_register(), base, base | {"share_of_wallet": 2.0}, catalogue=THREE)
     assert _count(panel) == len(changed) == 1
-    # the top list is by total score: Y 100, X 2.5 / 4.5, W, Z
-    top = text.split("\n\n")[0].splitlines()[2:]
-    assert [line.split()[1] for line in top] == ["Y", "X", "W", "Z"]
-    assert panel.output.outputs[0]["data"]["text/html"].count("<table") == 2  # top list, changed list
+    # the top list is by total score: Y 100, then X (its total falls from 2.5 / 3.5 to 2.5 / 4.5 of the way), W, Z
+    view = panel.model.update({k: s.value for k, s in panel.sliders.items()})
+    assert view.top["client_id"].tolist() == ["Y", "X", "W", "Z"]
+    html = panel.output.outputs[0]["data"]["text/html"]
+    assert html.count("<table") == 2 and html.count("<svg") == 1  # top list, changed list; the small matrix
+    assert "weights.share_of_wallet=2" in text  # the --set options of these weights
     panel.reset_button.click()
     assert panel.sliders["share_of_wallet"].value == 1.0
     assert _count(panel) == 0
@@ -211,3 +213,41 @@ def test_all_weights_zero_shows_the_message():
     assert "every scored criterion has weight 0" in _text(panel)
     panel.reset_button.click()
     assert _count(panel) == 0
+
+
+def test_moves_that_arrive_while_one_computes_are_coalesced():
+    from portfolio_analysis.widgets import Coalescer
+
+    queued, done = [], []
+    c = Coalescer(done.append, schedule=queued.append)  # the event loop, by hand
+    for w in ({"a": 1}, {"a": 2}, {"a": 3}):
+        c.request(w)
+    assert len(queued) == 1 and done == []  # one computation scheduled for three moves
+    queued.pop()()
+    assert done == [{"a": 3}]  # the last one wins
+    c.request({"a": 4})
+    queued.pop()()
+    assert done == [{"a": 3}, {"a": 4}] and c.runs == 2
+
+
+def test_the_panel_shows_rank_moves_and_saves_weights_a_run_takes(tmp_path):
+    pytest.importorskip("ipywidgets")
+    from portfolio_analysis.config.catalogue import load_catalogue
+    from portfolio_analysis.widgets import PanelModel
+
+    base = {"profitability": 1.5, "share_of_wallet": 1.0}
+    model = PanelModel(_register(), catalogue=THREE, weights=base)
+    view = model.update(base | {"share_of_wallet": 4.0})
+    # X's total: relationship 100 (weight 1), value 100 * 1.5 / 5.5; W's value 50 * 4 / 5.5 -> W stays below X
+    moves = dict(zip(view.top["client_id"], view.top["move"]))
+    assert moves["Y"] == 0 and set(view.top["client_id"]) == {"X", "Y", "W", "Z"}
+    assert view.transitions == {("develop", "fix"): 1}
+    panel = weights_panel(_register(), catalogue=THREE, weights=base)
+    panel.sliders["profitability"].value = 3.0
+    panel.save_path.value = str(tmp_path / "mine.yaml")
+    panel.save_button.click()
+    cat = load_catalogue(tmp_path / "mine.yaml")
+    assert cat.criteria["profitability"].weight == 3.0 and cat.criteria["share_of_wallet"].weight == 1.0
+    panel.save_path.value = str(tmp_path / "mine.txt")
+    panel.save_button.click()
+    assert "give a file name ending in .yaml" in panel.output.outputs[-1]["data"]["text/plain"]

@@ -110,7 +110,7 @@ class ActionsSettings(Strict):
     insufficient_data: Replacement
     levers: dict[str, Lever | None] | None
     reason_criteria: Whole(0)
-    priority_order: list[Action]
+    priority_order: list[Action | list[Action]]
 
     @field_validator("quadrants")
     @classmethod
@@ -130,9 +130,11 @@ class ActionsSettings(Strict):
     @field_validator("priority_order")
     @classmethod
     def _each_action_once(cls, order: list) -> list:
-        if sorted(order) != sorted(ACTIONS):
+        """Tiers of actions, first to last (an action alone is a tier of its own); each action once."""
+        flat = [a for tier in order for a in (tier if isinstance(tier, list) else [tier])]
+        if sorted(flat) != sorted(ACTIONS):
             fail(f"{order} must list each of {list(ACTIONS)} once")
-        return order
+        return [tier if isinstance(tier, list) else [tier] for tier in order]
 
 
 # -- the conditions ----------------------------------------------------------------

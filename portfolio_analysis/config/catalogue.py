@@ -31,7 +31,7 @@ from portfolio_analysis.config.model import AXES, KINDS, ConfigError, ConfigMode
 
 __all__ = [
     "AXES", "KINDS", "LANGS", "Catalogue", "ConfigError", "Criterion", "Level", "Problem",
-    "deep_merge", "default_catalogue_path", "load_catalogue", "normalise", "read_yaml", "set_dotted",
+    "deep_merge", "default_catalogue_path", "load_catalogue", "normalise", "read_yaml", "safe_yaml", "set_dotted",
 ]
 
 LANGS = ("en", "fr")
@@ -101,10 +101,13 @@ def _assignment(assignment: str) -> tuple[list[str], Any]:
     if not isinstance(assignment, str) or "=" not in assignment:
         raise ConfigError([Problem("", f"--set {assignment!r}: expected KEY=VALUE, e.g. weights.profitability=3")])
     key, raw = assignment.split("=", 1)
+    if not key.strip() or any(not part.strip() for part in key.split(".")):
+        raise ConfigError([Problem("", f"--set {assignment!r}: expected KEY=VALUE with a dotted key, "
+                                       "e.g. weights.profitability=3")])
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem(key.strip(), f"--set {assignment!r}: the value is not valid YAML ({exc})")]) from exc
+        value = safe_yaml(raw, f"--set {assignment!r}")
+    except ConfigError as exc:
+        raise ConfigError([Problem(key.strip(), p.message) for p in exc.problems]) from None
     return key.strip().split("."), value
 
 
@@ -324,7 +327,7 @@ def _checked_layer(base: Mapping, layer: Mapping, problems: list[Problem]) -> di
     """``layer`` ready to merge into ``base``: what it names that ``base`` does not know is
     reported in ``problems`` and left out; ``weights: {k: w}`` becomes ``criteria.k.weight``."""
     out = {}
-    known_top = [*base, "weights"]
+    known_top = [*base, "weights", "ranking"]
     for key, value in layer.items():
         if key in known_top:
             out[key] = value
@@ -360,6 +363,58 @@ def _checked_layer(base: Mapping, layer: Mapping, problems: list[Problem]) -> di
     return out
 
 
+REST = "rest"  # in a ranking: every scored criterion not named, tied last
+
+
+def _apply_ranking(raw: dict, ranking, problems: list[Problem]) -> dict:
+    """Weights from ``ranking`` (most important first; a list is a tie; ``rest`` ends it with every
+    criterion not named, tied last) by the rank-order centroid; the expanded ranking is kept in
+    ``raw["ranking"]`` and what ``rest`` stood for in ``raw["ranking_rest"]``."""
+    from portfolio_analysis.steps.scoring import rank_order_centroid
+
+    scored = [k for k, c in (raw.get("criteria") or {}).items()
+              if isinstance(c, Mapping) and c.get("axis", "descriptive") != "descriptive"]
+    if isinstance(ranking, str) or not isinstance(ranking, list) or not ranking:
+        problems.append(Problem("ranking", f"expected a list of criteria, most important first, got {ranking!r}"))
+        return raw
+    groups, rest = [], False
+    for i, item in enumerate(ranking):
+        if item == REST:
+            if i != len(ranking) - 1:
+                problems.append(Problem(f"ranking[{i}]", f"'{REST}' (the other criteria, tied last) must come last"))
+            rest = True
+            continue
+        group = item if isinstance(item, list) else [item]
+        kept = []
+        for key in group:
+            if key in scored:
+                kept.append(key)
+            else:
+                problems.append(Problem(f"ranking[{i}]", f"{key!r} is not a scored criterion{_hint(str(key), scored)}"))
+        if kept:
+            groups.append(kept)
+    named = [k for g in groups for k in g]
+    twice = sorted({k for k in named if named.count(k) > 1})
+    if twice:
+        problems.append(Problem("ranking", f"{twice} ranked more than once"))
+        return raw
+    missing = [k for k in scored if k not in named]
+    if missing and not rest:
+        problems.append(Problem("ranking", f"{missing} are not ranked: rank every scored criterion, or end the "
+                                f"ranking with '{REST}' (the others, tied last)"))
+        return raw
+    if missing:
+        groups.append(missing)
+    if not groups:
+        return raw
+    weights = rank_order_centroid(groups)
+    out = deep_merge(raw, {"criteria": {k: {"weight": round(w, 6)} for k, w in weights.items()}})
+    out["ranking"] = groups
+    if rest and missing:
+        out["ranking_rest"] = missing
+    return out
+
+
 def default_catalogue_path() -> Path:
     return Path(str(resources.files("portfolio_analysis.config").joinpath("criteria.yaml")))
 
@@ -369,15 +424,96 @@ def _shipped() -> dict:
     return read_yaml(default_catalogue_path())
 
 
-def read_yaml(path: str | Path) -> dict:
-    """A YAML file as a dict; :class:`ConfigError` when it is missing, not YAML or not a mapping."""
+#: A configuration file is small: the shipped catalogue, every default, is ~40 kB.
+MAX_YAML_BYTES = 1 << 20
+#: Aliases (``*name``) a configuration may use, and the values it may hold once they are expanded:
+#: an alias is a reference, so ten nested ones can stand for a billion values ("billion laughs").
+MAX_YAML_ALIASES = 200
+MAX_YAML_VALUES = 200_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting the aliases it meets."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.n_aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.n_aliases += 1
+            if self.n_aliases > MAX_YAML_ALIASES:
+                raise _Unbounded(f"more than {MAX_YAML_ALIASES} aliases (*name)")
+        return super().compose_node(parent, index)
+
+
+class _Unbounded(Exception):
+    pass
+
+
+def _expanded_size(data, limit: int) -> int:
+    """The number of values ``data`` holds with every alias expanded, counted up to ``limit``."""
+    count, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            break
+        if isinstance(node, Mapping):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, set)):
+            stack.extend(node)
+    return count
+
+
+def safe_yaml(text: str, where: str):
+    """YAML text read safely: no Python objects, aliases bounded (no "billion laughs"), size bounded.
+
+    Raises :class:`ConfigError` naming ``where`` when the text is not YAML or is too large.
+
+    >>> safe_yaml("{a: 1, b: [x, y]}", "--set")
+    {'a': 1, 'b': ['x', 'y']}
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError([Problem("", f"{where}: {len(text):,} characters; a configuration is at most "
+                                       f"{MAX_YAML_BYTES:,}")])
+    loader = _BoundedLoader(text)
     try:
+        data = loader.get_single_data()
+    except _Unbounded as exc:
+        raise ConfigError([Problem("", f"{where}: refused: {exc}, a YAML 'billion laughs'? "
+                                       "Write the values out instead of referring to them")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem("", f"{where}: not valid YAML ({' '.join(str(exc).split())})")]) from None
+    except RecursionError:
+        raise ConfigError([Problem("", f"{where}: refused: nested too deeply to be a configuration")]) from None
+    finally:
+        loader.dispose()
+    if _expanded_size(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+        raise ConfigError([Problem("", f"{where}: refused: its aliases (*name) expand to more than "
+                                       f"{MAX_YAML_VALUES:,} values, a YAML 'billion laughs'? Write the values out "
+                                       "instead of referring to them")])
+    return data
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML file as a dict; :class:`ConfigError` when it is missing, not YAML, too large or not a mapping."""
+    try:
+        path = Path(path)
+        if path.is_dir():
+            raise ConfigError([Problem("", f"{path}: is a folder, not a YAML file")])
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ConfigError([Problem("", f"{path}: {size:,} bytes; a configuration is at most "
+                                           f"{MAX_YAML_BYTES:,} (is it the right file?)")])
         with open(path, encoding="utf-8-sig") as fh:
-            data = yaml.safe_load(fh) or {}
+            text = fh.read()
     except OSError as exc:
         raise ConfigError([Problem("", f"{path}: cannot be read ({exc.strerror or exc})")]) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError([Problem("", f"{path}: not valid YAML ({exc})")]) from exc
+    except UnicodeDecodeError:
+        raise ConfigError([Problem("", f"{path}: not a YAML file (not UTF-8 text)")]) from None
+    data = safe_yaml(text, str(path)) or {}
     if not isinstance(data, Mapping):
         raise ConfigError([Problem("", f"{path}: expected a mapping at the top level, got {type(data).__name__}")])
     return dict(data)
@@ -422,8 +558,14 @@ def load_catalogue(
         except ConfigError as exc:
             problems += exc.problems
     raw = copy.deepcopy(_shipped())
+    ranking = None
     for layer in layers:
-        raw = deep_merge(raw, _checked_layer(raw, layer, problems), problems=problems)
+        checked = _checked_layer(raw, layer, problems)
+        if "ranking" in checked:  # the last ranking given wins; it sets the weights once every layer is in
+            ranking = checked.pop("ranking")
+        raw = deep_merge(raw, checked, problems=problems)
+    if ranking is not None:
+        raw = _apply_ranking(raw, ranking, problems)
     model, found = validate_config(raw)
     problems = list(dict.fromkeys([*problems, *found]))
     if problems:

@@ -212,8 +212,21 @@ class SensitivitySettings(Strict):
     action_draws: Whole(1)
 
 
+def _currency(value: Any) -> Any:
+    if value is None:
+        return None
+    if not (isinstance(value, str) and len(value) == 3 and value.isalpha() and value.isupper()):
+        fail(f"{value!r} is not a currency code of three capital letters, e.g. EUR, USD, GBP")
+    return value
+
+
+class ReportSettings(Strict):
+    currency: typing.Annotated[Any, BeforeValidator(_currency)] = None
+
+
 class Settings(Strict):
     random_state: Whole(0)
+    report: ReportSettings
     actions: ActionsSettings
     scoring: ScoringSettings
     financials: FinancialsSettings
@@ -234,6 +247,8 @@ class ConfigModel(Strict):
     criteria: dict[str, CriterionSpec]
     positioning: dict[str, Number(-1, 1)]
     settings: Settings
+    ranking: list[list[Text]] | None = None  # the ranking the weights came from (see catalogue.py)
+    ranking_rest: list[Text] | None = None  # what its "rest" stood for
 
 
 # -- from pydantic's errors to problems --------------------------------------------------

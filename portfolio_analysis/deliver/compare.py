@@ -50,17 +50,6 @@ class Comparison:
                 "segments_changed": records(self.segments), "counts": self.counts}
 
 
-def _flatten(value, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    if isinstance(value, list) and value and all(isinstance(v, dict) and "key" in v for v in value):
-        return _flatten({str(v["key"]): {k: x for k, x in v.items() if k != "key"} for v in value}, prefix)
-    return {prefix: value}
-
-
 def _open(folder) -> Any:
     from portfolio_analysis.archive import INDEX, load_analysis
 
@@ -87,7 +76,9 @@ def compare(folder_a, folder_b, *, top: int = 15) -> Comparison:
                            f"{len(shared):,} of {len(ids_a):,} and {len(ids_b):,} clients")
     digests = [sorted((r.get("kind"), r.get("sha256")) for r in x.run.get("inputs", [])) for x in (a, b)]
 
-    fa, fb = _flatten(a.config), _flatten(b.config)
+    from portfolio_analysis.archive import flatten
+
+    fa, fb = flatten(a.config), flatten(b.config)
     keys = sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))
     configuration = pd.DataFrame({"setting": keys, "a": [fa.get(k) for k in keys], "b": [fb.get(k) for k in keys]},
                                  dtype="object")

@@ -92,6 +92,18 @@ def reader_table(frame: pd.DataFrame, lang: Language, *, columns: Mapping[str, s
     return Table(out.rename(columns=headers).reset_index(drop=True), [headers[c] for c in numeric])
 
 
+def plain_texts(fig):
+    """A context in which ``fig`` is drawn with every text as written: a ``$`` in a client's name is a
+    dollar sign, never the start of mathtext (each text of the figure, and those drawn meanwhile, such
+    as tick labels)."""
+    import matplotlib
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return matplotlib.rc_context({"text.parse_math": False})
+
+
 @dataclass
 class Page:
     """One notebook's view of the analysis (see the module)."""
@@ -100,6 +112,10 @@ class Page:
     language: Language
     out_dir: Path | None = None
     company: str = ""
+
+    def __post_init__(self):
+        if not self.company:  # no name given: the company, in the page's language
+            self.company = self.language.gettext("the company")
 
     @property
     def lang(self) -> str:
@@ -135,7 +151,8 @@ class Page:
         from IPython.display import Image, display
 
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        with plain_texts(fig):
+            fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
         plt.close(fig)
         png = buf.getvalue()
         if self.out_dir is not None:

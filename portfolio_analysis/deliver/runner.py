@@ -21,8 +21,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from portfolio_analysis.i18n.language import N_
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 MARKER = ".portfolio-analysis-output"
+COMPANY = N_("the company")  # when no name is given
+TITLE = N_("Customer portfolio analysis — {company}")
 PARAMETERS = (
     "clients", "invoices", "contacts", "config", "overrides", "mapping", "sheet",
     "company", "lang", "out_dir", "strict", "analysis_dir",
@@ -87,7 +91,7 @@ def run_report(
     overrides=(),
     mapping=None,
     sheet=None,
-    company="the company",
+    company=None,
     lang="en",
     out,
     strict=False,
@@ -96,16 +100,19 @@ def run_report(
     """Analyse once, write the deliverable into ``out``, and return the exit status."""
     from portfolio_analysis.archive import run_analysis, save_analysis
     from portfolio_analysis.config.catalogue import ConfigError
+    from portfolio_analysis.deliver.deck import write_deck
     from portfolio_analysis.deliver.execute import NotebookFailed, NotebookSession
     from portfolio_analysis.deliver.html import write_html_report
     from portfolio_analysis.deliver.summary import headline, write_relationship_plan, write_summary_json
     from portfolio_analysis.deliver.tables import write_tables
+    from portfolio_analysis.i18n.language import language
     from portfolio_analysis.load.portfolio import load_portfolio
     from portfolio_analysis.load.validation import DataValidationError, InputError
-    from portfolio_analysis.pipeline import resolve_config
+    from portfolio_analysis.pipeline import note_text, resolve_config
 
     out = Path(out).resolve()
     _check_out(out, [clients, invoices, contacts, config])
+    company = company or language(lang).gettext(COMPANY)
     start = time.perf_counter()
     spent: dict[str, float] = {}  # where the time went, said at the end
     sequence = notebooks or notebook_sequence()
@@ -134,6 +141,8 @@ def run_report(
                                 mapping=mapping, sheet=sheet, strict=strict, lang=lang, portfolio=pf)
         spent["analysis"] = time.perf_counter() - t0
         print(f"analysis of {len(analysis.clients):,} clients ... {spent['analysis']:.1f} s", flush=True)
+        for note in analysis.facts.get("notes", []):
+            print(f"note: {note_text(note)}", flush=True)
         t0 = time.perf_counter()
 
         staging = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -180,9 +189,12 @@ def run_report(
             print(f"{time.perf_counter() - t0:.1f} s", flush=True)
 
         spent["notebooks"] = time.perf_counter() - t_notebooks
+        t0 = time.perf_counter()
+        write_deck(analysis, staging / "figures", staging / "deck.pptx", company=company, lang=lang)
+        spent["deck"] = time.perf_counter() - t0
         spent["tables, summary and Excel plan (beside the notebooks)"] = outputs.result()
         t0 = time.perf_counter()
-        title = ("Analyse du portefeuille clients — " if lang == "fr" else "Customer portfolio analysis — ") + company
+        title = language(lang).gettext(TITLE).format(company=company)
         write_html_report([staging / "notebooks" / nb.name for nb in sequence], staging / "report.html",
                           title=title, lang=lang)
         spent["HTML report"] = time.perf_counter() - t0

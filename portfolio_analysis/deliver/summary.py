@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from portfolio_analysis.archive import run_record
 from portfolio_analysis.deliver.workbook import write_workbook
 from portfolio_analysis.i18n.language import N_, check_lang, language
 from portfolio_analysis.load.validation import READER_COLUMNS, problems_in
@@ -56,6 +57,9 @@ def headline(analysis: Analysis) -> dict:
         "segments": {str(k): v for k, v in segments.items()},
         "actions": {a: int(counts.get(a, 0)) for a in ACTIONS},
         "strategic_keeps": int(analysis.actions["strategic_keep"].sum()),
+        # loss-makers whose action holds for strategic reasons, on condition that their economics are fixed
+        "conditional_clients": int(analysis.actions["conditional"].sum()),
+        "conditional_profit": float(analysis.actions.loc[analysis.actions["conditional"], "profit"].sum()),
         "insufficient_data_clients": int(analysis.scores["insufficient_data"].sum()),
         "fragile_relationships": int(analysis.relationship_coverage["fragile"].sum()),
         "key_person_risks": owners.loc[owners["key_person_risk"], "owner"].tolist(),
@@ -66,6 +70,7 @@ def headline(analysis: Analysis) -> dict:
         "end_clients_profit_change": scen.loc["end_clients", "profit_change"] if "end_clients" in scen.index
         else None,
         "lang": analysis.lang,
+        "run": run_record(analysis),
     }
     return _plain(out)
 
@@ -84,13 +89,15 @@ SHEETS = {"summary": N_("Summary"), "all": N_("All clients"), "develop": N_("Dev
           "fix": N_("Fix"), "end": N_("End"), "segments": N_("Segments"), "whale": N_("Whale curve"),
           "problems": N_("Validation problems")}
 
-#: The headers of the plan's columns in a language other than English (English keeps the
-#: machine-readable keys of tables/*.csv).
+#: The headers a reader sees for the workbook's columns (tables/*.csv keep the machine-readable keys).
 HEADERS = {
     "priority": N_("priority"), "client_id": N_("client ID"), "name": N_("client"), "action": N_("action"),
     "segment": N_("segment"), "owner": N_("owner"), "value_score": N_("value score"),
     "relationship_score": N_("relationship score"), "total_score": N_("total score"), "coverage": N_("coverage"),
-    "value_at_stake": N_("value at stake"), "reasons": N_("reasons"), "levers": N_("levers"),
+    "value_at_stake": N_("annual profit at stake"), "profit_if_ended": N_("profit change if it ended"),
+    "condition": N_("condition"), "reasons": N_("reasons"), "levers": N_("levers"),
+    "next_step": N_("next step"), "due_date": N_("due date"), "status": N_("status"), "notes": N_("notes"),
+    "conditional": N_("kept on condition"), "segment_name": N_("group name"),
     "quadrant_label": N_("quadrant"), "strategic_keep": N_("kept for a strategic reason"),
     "insufficient_data": N_("insufficient data"), "profit_is_estimated": N_("profit estimated"),
     "n_clients": N_("clients"), "billing_share_pct": N_("share of billing (%)"),
@@ -100,9 +107,29 @@ HEADERS = {
     "message": N_("message"), "suggestion": N_("suggestion"), "figure": N_("figure"),
 }
 
+#: The statuses a plan's row can take (the drop-down list of its status column).
+STATUSES = (N_("to do"), N_("in progress"), N_("done"), N_("dropped"))
+
 #: The summary sheet's figures for each action.
 CLIENTS_TO = {"develop": N_("Clients to develop"), "maintain": N_("Clients to maintain"),
               "fix": N_("Clients to fix"), "end": N_("Clients to end")}
+
+
+def _run_rows(run: dict, L) -> list[tuple[str, object]]:
+    """What the run used, as rows of the summary sheet: date, inputs, configuration, weights, changes."""
+    _ = L.gettext
+    conf = run.get("configuration") or {}
+    none = _("none")
+    weights = "; ".join(f"{k} {L.num(w['weight'], 1)} ({L.pct(w['share_pct'])})" for k, w in run["weights"].items())
+    changed = "; ".join(f"{k}: {v['shipped']} → {v['in_force']}" for k, v in run["changed_settings"].items())
+    return [
+        (_("Run date"), L.date(run["run_date"]) if run.get("run_date") else none),
+        (_("Input files (SHA-256)"), "; ".join(f"{i['file']} ({i['sha256'][:12]}…)" for i in run["inputs"]) or none),
+        (_("Configuration files"), ", ".join(conf.get("files", [])) or none),
+        (_("Settings given on the command line"), ", ".join(conf.get("overrides", [])) or none),
+        (_("Weights in force (share of the total)"), weights or none),
+        (_("Changed from the shipped catalogue"), changed or none),
+    ]
 
 
 def plan_table(analysis: Analysis) -> pd.DataFrame:
@@ -110,10 +137,20 @@ def plan_table(analysis: Analysis) -> pd.DataFrame:
     cols = ["client_id", "value_score", "relationship_score", "total_score", "coverage"]
     plan = analysis.relationship_plan.merge(analysis.scores[cols], on="client_id", how="left")
     plan["name"] = plan["name"].astype("object").where(plan["name"].notna(), plan["client_id"])  # invoices-only clients
-    keep = ["priority", "client_id", "name", "action", "segment", "owner", "value_score", "relationship_score",
-            "total_score", "coverage", "value_at_stake", "reasons", "levers", "quadrant_label",
-            "strategic_keep", "insufficient_data", "profit_is_estimated"]
+    keep = ["priority", "client_id", "name", "action", "condition", "segment", "owner", "value_at_stake",
+            "profit_if_ended", "levers", "reasons", "value_score", "relationship_score", "total_score", "coverage",
+            "quadrant_label", "strategic_keep", "conditional", "insufficient_data", "profit_is_estimated"]
     return plan[[c for c in keep if c in plan.columns]]
+
+
+def _tracking(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan with empty columns for the team to follow it up: next step, due date, status, notes."""
+    empty = pd.Series([None] * len(plan), index=plan.index, dtype="object")
+    at = list(plan.columns).index("levers") + 1 if "levers" in plan.columns else len(plan.columns)
+    out = plan.copy()
+    for i, col in enumerate(("next_step", "due_date", "status", "notes")):
+        out.insert(at + i, col, empty)
+    return out
 
 
 def write_relationship_plan(analysis: Analysis, path, *, company: str = "the company", lang: str = "en") -> Path:
@@ -144,27 +181,30 @@ def write_relationship_plan(analysis: Analysis, path, *, company: str = "the com
         *[(_(CLIENTS_TO[a]), figures["actions"][a]) for a in ACTIONS],
         (_("Annual retention (implied)"), figures["annual_retention"]),
         (_("Portfolio lifetime value"), figures["portfolio_value"]),
+        *_run_rows(figures["run"], L),
     ]
     summary = pd.DataFrame(summary_rows, columns=["figure", "value"]).astype({"value": "object"})
-    summary["value"] = [L.num(v, 2) if isinstance(v, float) else v for v in summary["value"]]
-    plan = plan.assign(action=plan["action"].map(lambda a: action_name(a, lang)))
+    plan = _tracking(plan.assign(action=plan["action"].map(lambda a: action_name(a, lang))))
     sheets = {names["summary"]: summary, names["all"]: plan}
     for action in ACTIONS:
         sheets[names[action]] = plan[plan["action"] == action_name(action, lang)]
     seg_cols = ["segment", "name", "n_clients", "billing_share_pct", "profit_share_pct", "value_score",
                 "relationship_score", "total_score"]
     profiles = analysis.segment_profiles
-    sheets[names["segments"]] = profiles[[c for c in seg_cols if c in profiles.columns]]
+    sheets[names["segments"]] = profiles[[c for c in seg_cols if c in profiles.columns]].rename(
+        columns={"name": "segment_name"})
     if len(analysis.whale_curve):
         curve = analysis.whale_curve
         sheets[names["whale"]] = curve[["rank", "client_id", "profit", "cum_profit_pct", "cum_clients_pct"]]
     problems = problems_in(analysis.validation_problems, lang)[READER_COLUMNS]  # the messages in the language
-    sheets[names["problems"]] = problems.assign(row=problems["row"].astype("float64"))
+    files = problems["file"].map(lambda f: Path(str(f)).name)  # the file's name, not a path of this machine
+    sheets[names["problems"]] = problems.assign(row=problems["row"].astype("float64"), file=files)
     notes = {}
     if figures["profit_is_estimated"]:
         notes[names["whale"]] = _("Profit is estimated for some clients from billing and a margin per profitability "
                                   "level.")
     notes[names["all"]] = _("Relationship plan for {company}: one row per client, by priority (1 = first).").format(
         company=company)
-    headers = None if lang == "en" else {key: _(header) for key, header in HEADERS.items()}
-    return write_workbook(path, sheets, notes=notes, headers=headers)
+    headers = {key: _(header) for key, header in HEADERS.items()}
+    return write_workbook(path, sheets, notes=notes, headers=headers,
+                          choices={"status": [_(status) for status in STATUSES]})

@@ -51,7 +51,10 @@ def save_figure(fig, out_dir, name: str, *, dpi: int = 150) -> Path | None:
         return None
     path = Path(out_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    from portfolio_analysis.deliver.page import plain_texts
+
+    with plain_texts(fig):
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return path
 
 

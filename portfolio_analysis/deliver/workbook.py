@@ -44,6 +44,9 @@ def _kind(col: str, series: pd.Series) -> str:
     return "amount"
 
 
+#: Columns left empty for the user to fill in (the plan's tracking columns).
+_FILLED = ("next_step", "due_date", "status", "notes")
+
 _FORMATS = {
     "amount": "#,##0",
     "pct": "0.0",
@@ -62,6 +65,7 @@ def write_workbook(
     *,
     notes: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    choices: dict[str, list[str]] | None = None,
 ) -> Path:
     """Write ``sheets`` (name → DataFrame, in order) to one .xlsx file.
 
@@ -69,12 +73,15 @@ def write_workbook(
     ----------
     sheets : the sheets; names are made valid and unique for Excel.
     notes : an optional line of text shown above a sheet's table (e.g. "profit is estimated").
-    headers : the header shown for a column key (e.g. in another language); the number
-        format is still chosen from the key.
+    headers : the header shown for a column key (e.g. readable, or in another language); the
+        number format is still chosen from the key.
+    choices : for a column key, the values a drop-down list offers in its cells (a column
+        named ``*date*`` gets a date check instead); for the columns a user fills in.
     """
     path = Path(path)
     notes = notes or {}
     headers = headers or {}
+    choices = choices or {}
     with pd.ExcelWriter(
         path,
         engine="xlsxwriter",
@@ -86,6 +93,8 @@ def write_workbook(
                                   "valign": "top"})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         formats = {k: book.add_format({"num_format": v, "valign": "top"}) for k, v in _FORMATS.items()}
+        number = {int: book.add_format({"num_format": "#,##0", "valign": "top"}),
+                  float: book.add_format({"num_format": "#,##0.00", "valign": "top"})}
         note_fmt = book.add_format({"italic": True, "font_color": "#595959"})
         taken: set[str] = set()
         for name, df in sheets.items():
@@ -110,6 +119,11 @@ def write_workbook(
                     if kind == "bool":
                         ws.write_boolean(r, c, bool(v))  # TRUE / FALSE: filterable in Excel
                         width = max(width, 6)
+                    elif kind == "text" and isinstance(v, (int, float, np.integer, np.floating)) \
+                            and not isinstance(v, (bool, np.bool_)):  # a figure among texts: a number still
+                        is_int = float(v).is_integer() and abs(float(v)) < 1e15
+                        ws.write_number(r, c, float(v), number[int if is_int else float])
+                        width = max(width, len(f"{float(v):,.2f}") + 2)
                     elif kind == "text" or isinstance(v, str):
                         text = str(v)
                         ws.write_string(r, c, text, wrap if len(text) > 60 else None)
@@ -121,6 +135,13 @@ def write_workbook(
                         ws.write_number(r, c, float(v), fmt)
                         width = max(width, len(f"{float(v):,.0f}") + 2)
                 ws.set_column(c, c, min(max(width + 2, 8), 60))
+                last = start + max(len(df), 1)
+                if str(col) in choices:
+                    ws.data_validation(start + 1, c, last, c, {"validate": "list", "source": choices[str(col)]})
+                elif str(col) in _FILLED and "date" in str(col):
+                    ws.data_validation(start + 1, c, last, c, {"validate": "date", "criteria": ">=",
+                                                               "value": pd.Timestamp("2000-01-01").to_pydatetime()})
+                    ws.set_column(c, c, 12, formats["date"])
             # keep who the row is about in view while scrolling right
             cols = list(df.columns)
             anchor = "name" if "name" in cols[:4] else "client_id" if "client_id" in cols[:4] else None

@@ -4,8 +4,8 @@ A phrase is written once, in English, marked for translation (``_("…")``, ``N_
 ``plural(one, many, n)``) and built with the language as a parameter:
 
 >>> L = language("fr")
->>> L.gettext("Value at stake"), L.num(1234.5, 1)
-('Valeur en jeu', '1\\u202f234,5')
+>>> L.gettext("Annual profit at stake"), L.num(1234.5, 1)
+('Bénéfice annuel en jeu', '1\\u202f234,5')
 >>> action_name("end", "fr")
 'mettre fin'
 

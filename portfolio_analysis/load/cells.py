@@ -8,12 +8,14 @@ the caller can report them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from portfolio_analysis.config.catalogue import normalise
+from portfolio_analysis.i18n.language import N_
 
 # spaces used as thousands separators: space, NBSP, narrow NBSP, thin space, apostrophe (Swiss)
 _SPACES = "[\\s\u00a0\u202f\u2009\u2007']"
@@ -124,3 +126,55 @@ def parse_date(series: pd.Series, formats: list[str] | tuple[str, ...]) -> tuple
 
 def finite(values: pd.Series) -> pd.Series:
     return values.where(np.isfinite(values))
+
+
+# -- ids that a person reads as the same ---------------------------------------------------
+# letters of other scripts drawn like Latin ones (Unicode's confusables for Cyrillic and Greek)
+_LOOKALIKES = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁԛԝһӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικνρτυχ",
+    "ABESIJKMHOPCTXYaeijopcxysdqwhlABEZHIKMNOPTYXoikvptux",
+)
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u2069\ufeff]")
+_SHOWN = re.compile(_INVISIBLE.pattern[:-1] + "\u00a0\u2007\u202f]")  # and the spaces that look like one
+_SPACES_ANY = re.compile("[\\s\u00a0\u2007\u202f]+")
+#: How two ids that read the same differ, worst last (a phrase of the catalogue each).
+DIFFERENCES = {
+    "case": N_("upper and lower case"),
+    "spaces": N_("a non-breaking or other special space"),
+    "invisible": N_("invisible characters (such as a zero-width space)"),
+    "lookalike": N_("look-alike letters of another alphabet (Cyrillic or Greek)"),
+    "width": N_("full-width or other compatibility forms of characters"),
+}
+
+
+def visible(text: str) -> str:
+    """``text`` with its invisible characters written as their code: 'C1\\u200b' -> 'C1<U+200B>'."""
+    return _SHOWN.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(text))
+
+
+def id_skeleton(text: str) -> str:
+    """What a person reads in an id: no case, no invisible characters, one kind of space, Latin look-alikes.
+
+    >>> id_skeleton("C\\u200b1") == id_skeleton("c1") == id_skeleton("С1")  # the last C is Cyrillic
+    True
+    """
+    s = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(text)))
+    s = _SPACES_ANY.sub(" ", s).strip()
+    return s.translate(_LOOKALIKES).casefold()
+
+
+def id_difference(a: str, b: str) -> str:
+    """How two ids with the same :func:`id_skeleton` differ: a key of :data:`DIFFERENCES`."""
+    if _INVISIBLE.sub("", a) == _INVISIBLE.sub("", b):
+        return "invisible"
+    if a.casefold() == b.casefold():
+        return "case"
+    if _SPACES_ANY.sub(" ", a) == _SPACES_ANY.sub(" ", b):
+        return "spaces"
+    if unicodedata.normalize("NFKC", a) == unicodedata.normalize("NFKC", b):
+        return "width"
+    if a.translate(_LOOKALIKES) == b.translate(_LOOKALIKES) or a.translate(_LOOKALIKES).casefold() == \
+            b.translate(_LOOKALIKES).casefold():
+        return "lookalike"
+    return "invisible" if _INVISIBLE.search(a + b) else "lookalike"

@@ -267,7 +267,7 @@ class _Lines:
             _Check("error", "client_id", client_codes < 0, _MESSAGES["client_id"]),
             _Check("error", "date", date_blank, _MESSAGES["date_blank"]),
             _Check("error", "date", date_bad, _MESSAGES["bad_date"], _bad_text(date_cells, date_bad),
-                   params=encode_params({"formats": ", ".join(formats)})),
+                   params=encode_params({"formats": date_examples(formats)})),
         ]
         del date_cells
         amount = None
@@ -459,6 +459,18 @@ def _not_finite(cells: _Cells) -> np.ndarray:
     return typed
 
 
+def date_examples(formats) -> str:
+    """The date formats a reader knows, by example: ``%d/%m/%Y`` -> ``31/12/2025``.
+
+    >>> date_examples(["%Y-%m-%d", "%d/%m/%Y %H:%M"])
+    '2025-12-31, 31/12/2025 23:59'
+    """
+    import datetime
+
+    day = datetime.datetime(2025, 12, 31, 23, 59, 58)
+    return ", ".join(dict.fromkeys(day.strftime(f) for f in formats))
+
+
 _MESSAGES = {
     "huge": N_("not a finite amount, or beyond ±{limit}; the line is not loaded"),
     "product_huge": N_("quantity × unit price is not finite, or beyond ±{limit}; the line is not loaded"),
@@ -466,7 +478,7 @@ _MESSAGES = {
     "date_blank": N_("no date; the line is not loaded"),
     "bad_number": N_("not a number; the line is not loaded"),
     "bad_cost": N_("cost is not a number; the line is loaded without a cost"),
-    "bad_date": N_("not a date in any of the formats {formats} (or outside 1900-2199); the line is not loaded"),
+    "bad_date": N_("not a date written as {formats} (or outside 1900-2199); the line is not loaded"),
 }
 _BLANK = {
     "amount": N_("no amount; the line is not loaded"),

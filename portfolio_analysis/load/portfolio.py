@@ -61,7 +61,7 @@ def split_mapping(mapping: dict | None, headers: list[str]) -> dict:
 
 
 def _headers(path, sheet=None) -> list[str]:
-    """The column names of a file (or DataFrame), read without loading its rows."""
+    """The column names of a file (or DataFrame), read as the loader reads them (the sheet it reads)."""
     if isinstance(path, pd.DataFrame):
         return [str(c).strip() for c in path.columns]
     if Path(path).is_dir() or any(ch in str(path) for ch in "*?["):  # a folder of invoice files: the first one's
@@ -71,34 +71,9 @@ def _headers(path, sheet=None) -> list[str]:
             path = _expand(path)[1][0]
         except InputError:
             return []
-    suffix = Path(path).suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
+    from portfolio_analysis.load.files import read_headers
 
-        return list(pq.read_schema(path).names)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            head = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, nrows=0)
-        except Exception:  # the loader itself reports an unreadable workbook or sheet
-            return []
-        return [str(c).strip() for c in head.columns]
-    return _csv_headers(path)
-
-
-def _csv_headers(path) -> list[str]:
-    import csv
-
-    from portfolio_analysis.load.files import detect_encoding, detect_separator
-
-    raw = Path(path).read_bytes()[:65536]
-    cut = raw.rfind(b"\n")
-    raw = raw[: cut + 1] if cut > 0 else raw  # never end inside a multi-byte character
-    try:
-        text = raw.decode(detect_encoding(raw))
-    except (InputError, UnicodeDecodeError):
-        text = raw.decode("utf-8", errors="replace")
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    return [h.strip() for h in next(csv.reader([first], delimiter=detect_separator(text)), [])]
+    return read_headers(path, sheet=sheet)  # a file that cannot be read says so here, before any --map check
 
 
 def load_portfolio(

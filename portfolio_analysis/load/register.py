@@ -26,7 +26,7 @@ import pandas as pd
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
 from portfolio_analysis.i18n.language import LANGS, N_, language
-from portfolio_analysis.load.cells import parse_number
+from portfolio_analysis.load.cells import DIFFERENCES, id_difference, id_skeleton, parse_number, visible
 
 # the contacts were loaded here before: their names stay importable from this module
 from portfolio_analysis.load.contacts import (
@@ -433,6 +433,7 @@ def load_clients(
         problems.cells("error", rows[dup_later], id_header, ids[dup_later],
                        N_("client id '{value}' appears in rows {rows}; the first is kept"),
                        params=[{"rows": {"and": where[i]}} for i in ids[dup_later]])
+    _lookalike_ids(problems, ids[~no_id & ~dup_later], rows, id_header)
     out["client_id"] = ids
 
     for key, pos in assigned.items():
@@ -485,6 +486,15 @@ def load_clients(
         else:
             out[key] = _text(col)
 
+    # billing by category without a billing column: a person reads the total as their sum
+    categories = [k for k in out if k.startswith("billing__")]
+    if categories and "billing" not in assigned and "billing" in cat.fields:
+        out["billing"] = pd.concat([out[k] for k in categories], axis=1).sum(axis=1, min_count=1)
+        problems.one(
+            "warning", None, "billing", None,
+            N_("no {label} column: each client's billing is the sum of its category columns ({columns})"),
+            params={"label": _labels(cat, "billing"), "columns": ", ".join(headers[assigned[k]] for k in categories)},
+        )
     # percentages written in a level column fill the percentage column where it is empty
     for key in list(out):
         if key.startswith("_"):
@@ -505,27 +515,42 @@ def load_clients(
     return frame
 
 
+def _lookalike_ids(problems, ids: pd.Series, rows: pd.Series, header) -> None:
+    """Warn about ids a person reads as the same one: case, invisible characters, look-alike letters."""
+    skeleton = ids.map(id_skeleton)
+    alike = skeleton[skeleton.duplicated(keep=False)]
+    for _, index in alike.groupby(alike, sort=False).groups.items():
+        first = index[0]
+        for later in index[1:]:
+            problems.one(
+                "warning", int(rows[later]), header, visible(ids[later]),
+                N_("client id '{id}' reads like '{other}' in row {row}: they differ only by {difference}; "
+                   "the same client? (both were loaded, as two clients)"),
+                params={"id": visible(ids[later]), "other": visible(ids[first]), "row": int(rows[first]),
+                        "difference": {"msg": DIFFERENCES[id_difference(ids[later], ids[first])]}},
+            )
+
+
 def _assemble(cat, out, keep, cells, headers, extras, rows) -> pd.DataFrame:
     n = int(keep.sum())
     columns: dict[str, pd.Series | np.ndarray] = {}
+    # columns stay Arrow-backed from the file to the frame: never a Python object per cell
     for key in _known_columns(cat):
         kind = cat.column_kind(key)
+        dtype = "float64" if kind in _NUMERIC_KINDS else "str"
         if key in out:
-            values = out[key][keep].to_numpy()
+            columns[key] = out[key][keep].reset_index(drop=True).astype(dtype)
         else:
-            values = np.full(n, np.nan)
-        columns[key] = (
-            pd.Series(values, dtype="float64") if kind in _NUMERIC_KINDS else pd.Series(values, dtype="str")
-        )
+            columns[key] = pd.Series(np.full(n, np.nan), dtype=dtype)
     for key in (k for k in out if k.startswith("billing__")):  # in file order
-        columns[key] = pd.Series(out[key][keep].to_numpy(), dtype="float64")
+        columns[key] = out[key][keep].reset_index(drop=True).astype("float64")
     taken = set(columns) | {"source_row", "from_invoices_only"}
     for pos in extras:
         name = headers[pos]
         while name in taken:
             name = f"{name} (extra)"
         taken.add(name)
-        columns[name] = pd.Series(_text(cells[pos][keep], strip=False).to_numpy(), dtype="str")
+        columns[name] = _text(cells[pos][keep], strip=False).reset_index(drop=True).astype("str")
     columns["source_row"] = pd.Series(rows[keep].to_numpy(), dtype="int64")
     columns["from_invoices_only"] = pd.Series(np.zeros(n, dtype=bool))
     return pd.DataFrame(columns, index=pd.RangeIndex(n))

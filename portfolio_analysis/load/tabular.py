@@ -55,8 +55,8 @@ def _open(source, sheet, report: ValidationReport, kind: str):
     """
     table = _read(source, sheet)
     problems = _Problems(table.file)
-    for row, message, params, value in table.problems:  # ragged lines found by the reader
-        problems.one("error", row, None, value, message, params=params)
+    for p in table.problems:  # found by the reader: ragged lines, stray quotes, merged cells, formulas...
+        problems.one(p.severity, p.row, p.column, p.value, p.template, params=p.params)
     stats = report.stats(table.file, kind)
     headers = [str(c) for c in table.data.columns]
     cells = table.data.set_axis(range(len(headers)), axis=1)

@@ -101,10 +101,12 @@ def plot_portfolio_matrix(
     quadrants = quadrants or data.attrs.get("quadrants") or shipped["quadrants"]
     corners = {("high", "strong"): (98, 98, "right", "top"), ("high", "weak"): (2, 98, "left", "top"),
                ("low", "strong"): (98, 2, "right", "bottom"), ("low", "weak"): (2, 2, "left", "bottom")}
-    for q in quadrants.values():
+    for key, q in quadrants.items():
+        if q is None:
+            continue
         x, y, ha, va = corners[(q["value"], q["relationship"])]
-        ax.text(x, y, f"{L.text(q['label'])}\n→ {action_name(q['action'], lang)}", ha=ha, va=va, fontsize=9, color="0.25",
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.8", "alpha": 0.8})
+        ax.text(x, y, f"{L.text(q['label'])}\n→ {_quadrant_actions(data, key, q, hue, L)}", ha=ha, va=va, fontsize=9,
+                color="0.25", bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.8", "alpha": 0.8})
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.set_xlabel(_("relationship score"))
@@ -118,6 +120,17 @@ def plot_portfolio_matrix(
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, markerscale=0.5)
     ax.spines[["top", "right"]].set_visible(False)
     return local_numbers(ax, lang)
+
+
+def _quadrant_actions(data: pd.DataFrame, key: str, quadrant, hue: str, L) -> str:
+    """What the clients of a quadrant actually get: its action alone when the rules changed none of them,
+    else each action with its count (the colours of its points), most frequent first."""
+    if "quadrant" not in data.columns or hue not in data.columns:
+        return action_name(quadrant["action"], L.lang)
+    counts = data.loc[data["quadrant"] == key, hue].value_counts()
+    if counts.empty or (len(counts) == 1 and counts.index[0] == quadrant["action"]):
+        return action_name(quadrant["action"], L.lang)
+    return " · ".join(f"{action_name(act, L.lang)} {L.num(int(n))}" for act, n in counts.items())
 
 
 def plot_price_cost_matrix(

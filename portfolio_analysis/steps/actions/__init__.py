@@ -107,8 +107,11 @@ from portfolio_analysis.steps.actions.explain import what_would_change
 from portfolio_analysis.steps.actions.plan import relationship_plan
 from portfolio_analysis.steps.actions.rules import action_settings
 from portfolio_analysis.steps.actions.stability import action_stability
+from portfolio_analysis.steps.actions.weighted import Decision, WeightedDecider
 
 __all__ = [
+    "Decision",
+    "WeightedDecider",
     "ACTIONS",
     "DERIVED_FIELDS",
     "SHAPIRO_QUADRANTS",

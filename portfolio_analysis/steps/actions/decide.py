@@ -220,7 +220,9 @@ def decide_actions(
     DataFrame, register order
         ``client_id``, ``name``, ``action``, ``quadrant``, ``quadrant_label``,
         ``default_action`` (the quadrant's), ``reasons``, ``levers`` (labels, ``; ``),
-        ``lever_details`` (each lever with why), ``strategic_keep`` (an ``end`` turned
+        ``lever_details`` (each lever with why), ``conditional`` (a guard waived for strategic
+        reasons: the action holds on condition that the client's economics are fixed),
+        ``strategic_keep`` (an ``end`` turned
         into ``fix`` for strategic reasons), ``strategic_reasons`` (the strategic
         conditions the client meets, whatever its action), ``insufficient_data``,
         ``missing_criteria``, one boolean column per guard (``<name>_guard``: it changed
@@ -310,6 +312,9 @@ def decide_actions(
         "levers": _join(lever_labels, sep).to_numpy() if lever_labels else "",
         "lever_details": _join(lever_details, sep).to_numpy() if lever_details else "",
         "strategic_keep": d["strategic_keep"],
+        # kept as it is for strategic reasons although a guard would change it (a loss-maker developed):
+        # the action holds on condition that its economics are fixed
+        "conditional": waived_any & ~np.logical_or.reduce(d["applied"]) if d["applied"] else waived_any,
         "strategic_reasons": strategic_reasons.to_numpy(),
         "insufficient_data": insufficient,
         "missing_criteria": missing_text.to_numpy(),

@@ -9,15 +9,8 @@ import pandas as pd
 
 from portfolio_analysis.config.action_rules import ACTIONS
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
-from portfolio_analysis.steps.actions._decision import _compile, _decide, _facts, _flags, _thresholds
-from portfolio_analysis.steps.actions.rules import _Evaluator, action_settings
-from portfolio_analysis.steps.concentration import client_profit
-from portfolio_analysis.steps.scoring import (
-    SCORED_AXES,
-    _score_matrix,
-    criterion_weights,
-    scoring_settings,
-)
+from portfolio_analysis.steps.actions.weighted import WeightedDecider
+from portfolio_analysis.steps.scoring import criterion_weights
 
 
 def action_stability(
@@ -63,14 +56,9 @@ def action_stability(
     if not isinstance(draws, pd.DataFrame) or draws.empty:
         raise ValueError("action_stability: weight_draws must be a non-empty DataFrame of draws × criteria")
     cat = load_catalogue() if catalogue is None else catalogue
-    cfg = action_settings(cat, settings)
-    comp = _compile(cfg)
     clients = clients.reset_index(drop=True)
-    if profit is None:
-        profit = client_profit(clients, catalogue=cat)
-    if min_coverage is None:
-        min_coverage = scoring_settings(cat)["min_coverage"]
-    keys, matrix = _score_matrix(clients, cat)
+    decider = WeightedDecider(clients, catalogue=cat, profit=profit, settings=settings, min_coverage=min_coverage)
+    keys = decider.keys
     unknown = [c for c in draws.columns if c not in keys]
     if unknown:
         raise ValueError(f"action_stability: {unknown} in weight_draws are not scored criteria ({keys})")
@@ -80,23 +68,7 @@ def action_stability(
     cols = [keys.index(c) for c in draws.columns]
     W[:, cols] = draws.to_numpy(dtype="float64")
     W = np.vstack([share, W])  # row 0: the chosen weights
-
-    known = ~np.isnan(matrix)
-    filled = np.where(known, matrix, 0.0)
-    known = known.astype("float64")
-    axis = np.array([cat.criteria[k].axis for k in keys])
-    scores = {}
-    for name in SCORED_AXES:
-        Wa = np.where(axis == name, W, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            num, den = filled @ Wa.T, known @ Wa.T
-            scores[name] = np.where(den > 0, 100.0 * num / den, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = (known @ W.T) / W.sum(axis=1)
-    insufficient = coverage < min_coverage
-    value, rel = scores["value"], scores["relationship"]
-    flags = _flags(_Evaluator(_facts(clients, profit, cat), cfg, cat), cfg)
-    d = _decide(value, rel, insufficient, _thresholds(value, rel, cfg), flags, comp)
+    d = decider.decide_many(W)
     act = d["action"]
     base, rest = act[:, 0], act[:, 1:]
     same = rest == base[:, None]

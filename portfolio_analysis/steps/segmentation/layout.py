@@ -77,17 +77,18 @@ def segment_map(
     if len(rows) >= 3:
         from sklearn.manifold import MDS
 
-        mds = MDS(
-            n_components=2,
-            metric_mds=True,
-            metric="precomputed",
-            init="classical_mds",
-            n_init=1,
-            max_iter=300,
-            random_state=random_state,
-            normalized_stress="auto",
-        )
-        xy = mds.fit_transform(gower_distances(enc))
+        distances = gower_distances(enc)
+
+        def mds(init: str):
+            return MDS(n_components=2, metric_mds=True, metric="precomputed", init=init, n_init=1, max_iter=300,
+                       random_state=random_state, normalized_stress="auto").fit_transform(distances)
+
+        try:
+            xy = mds("classical_mds")
+        except ValueError:
+            # distances that are far from Euclidean (a few clients, few criteria) give the classical start a
+            # negative eigenvalue, hence NaN: start from random positions instead
+            xy = mds("random")
     else:
         # one or two clients: side by side, one unit apart
         xy = np.column_stack([np.arange(len(rows), dtype=float), np.zeros(len(rows))])
