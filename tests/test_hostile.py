@@ -495,6 +495,7 @@ def test_figures_draw_names_as_written(tmp_path):
     from matplotlib.text import Text
 
     from portfolio_analysis.deliver.page import Page, plain_texts
+    from portfolio_analysis.i18n.language import language
     from portfolio_analysis.plots.profiles import plot_owner_spread
 
     owners = pd.DataFrame({"owner": ["Price $x^2$", "$\\frac{1}{$ & co", "<b>Bob</b>"], "billing_share_pct": [50.0, 30, 20],
@@ -503,7 +504,7 @@ def test_figures_draw_names_as_written(tmp_path):
     fig = ax.figure
     with pytest.raises(ValueError):  # matplotlib's default: the name is read as (broken) mathtext
         fig.savefig(tmp_path / "default.png")
-    page = Page(analysis=None, language=None, out_dir=tmp_path)
+    page = Page(analysis=None, language=language("en"), out_dir=tmp_path)
     ax = plot_owner_spread(owners)
     page.figure(ax.figure, "owners")
     assert (tmp_path / "figures" / "owners.png").stat().st_size > 0

@@ -7,6 +7,7 @@ tree; :mod:`portfolio_analysis.plots.segments` only draws these tables.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -84,7 +85,10 @@ def segment_map(
                        random_state=random_state, normalized_stress="auto").fit_transform(distances)
 
         try:
-            xy = mds("classical_mds")
+            # the classical start takes square roots of the eigenvalues: a negative one warns, then fails below
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "invalid value encountered in sqrt", RuntimeWarning)
+                xy = mds("classical_mds")
         except ValueError:
             # distances that are far from Euclidean (a few clients, few criteria) give the classical start a
             # negative eigenvalue, hence NaN: start from random positions instead
