@@ -48,6 +48,7 @@ from portfolio_analysis.load.billing import (
     last_complete_day,
     outlier_cut,
 )
+from portfolio_analysis.load.invoices import date_examples
 from portfolio_analysis.load.validation import ValidationReport, encode_params, problem_message
 
 __all__ = ["load_history", "ENGINES"]
@@ -364,7 +365,7 @@ def _report(eng, inp, report: ValidationReport, flags: pd.DataFrame, opt: _plan.
 def _params(kind: _plan.Kind, file: str, opt: _plan.Options, reason: list | None) -> dict | None:
     if kind.bit == _plan.KINDS["date_bad"].bit:
         swapped = file in opt.swapped_files
-        return {"formats": ", ".join(_plan.swap_day_month(opt.formats) if swapped else opt.formats)}
+        return {"formats": date_examples(_plan.swap_day_month(opt.formats) if swapped else opt.formats)}
     if kind.bit in (_plan.KINDS["amount_huge"].bit, _plan.KINDS["product_huge"].bit):
         return {"limit": f"{opt.max_amount:g}"}
     if kind.bit == _plan.KINDS["date_outlier"].bit:  # the reason in each language of the report

@@ -63,7 +63,7 @@ KINDS: dict[str, Kind] = {
     "client_blank": Kind(1, "error", "client_id", N_("no client id; the line is not loaded"), None),
     "date_blank": Kind(2, "error", "date", N_("no date; the line is not loaded"), None),
     "date_bad": Kind(4, "error", "date", N_(
-        "not a date in any of the formats {formats} (or outside 1900-2199); the line is not loaded"), "date"),
+        "not a date written as {formats} (or outside 1900-2199); the line is not loaded"), "date"),
     "amount_blank": Kind(8, "error", "amount", N_("no amount; the line is not loaded"), None),
     "amount_bad": Kind(16, "error", "amount", N_("not a number; the line is not loaded"), "amount"),
     "amount_huge": Kind(32, "error", "amount", N_(
