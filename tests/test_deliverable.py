@@ -39,10 +39,12 @@ def deliverables(tmp_path_factory):
     register = pd.read_csv(SAMPLE / "clients.csv", dtype=str)
     few = root / "few.csv"  # a dozen clients
     register.head(12).to_csv(few, index=False)
+    no_cost = root / "invoices_without_cost.csv"  # the lines' cost would give the profit
+    pd.read_csv(SAMPLE / "invoices.csv", dtype=str).drop(columns="cost").to_csv(no_cost, index=False)
     runs = {
         "sample": ["--clients", str(SAMPLE / "clients.csv"), "--invoices", str(SAMPLE / "invoices.csv"),
                    "--contacts", str(SAMPLE / "contacts.csv")],
-        "no_profit": ["--invoices", str(SAMPLE / "invoices.csv")],  # invoices without costs: no profit figure
+        "no_profit": ["--invoices", str(no_cost)],  # invoices without costs: no profit figure
         "few": ["--clients", str(few)],
         "french": ["--clients", str(SAMPLE / "clients.csv"), "--invoices", str(SAMPLE / "invoices.csv"),
                    "--lang", "fr"],
@@ -84,7 +86,10 @@ def test_the_executive_summary_equals_its_tables(deliverables, name):
         assert (f"{action} {actions[action]:,}" in summary) if action in actions else f"{action} 0" not in summary
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     if s["whale_peak_pct"] is not None:
-        assert f"{s['loss_making_clients']:,} loss-making" in summary
+        if s["loss_making_clients"]:
+            assert f"{s['loss_making_clients']:,} loss-making" in summary
+        else:
+            assert "no client makes a loss" in summary
     else:
         assert "no profit, margin or profitability level" in summary
 
