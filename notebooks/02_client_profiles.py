@@ -145,6 +145,8 @@ if levels.notna().any().any():
     ax = plots.plot_level_heatmap(levels, labels={k: page.label(k) for k in levels.columns}, order=order,
                                   lang=lang)
     page.figure(ax.figure, "criteria_heatmap")
+else:
+    page.md(_("No client has a level for any criterion: there is nothing to show here."))
 
 # %% [markdown] tags=["lang-en"]
 # ## Who carries each relationship
@@ -160,7 +162,7 @@ if levels.notna().any().any():
 
 # %%
 coverage, owners = a.relationship_coverage, a.owner_spread
-if len(owners):
+if owners["owner"].notna().any():
     ax = plots.plot_owner_spread(owners, lang=lang)
     page.figure(ax.figure, "owner_spread")
 
@@ -178,17 +180,24 @@ if len(coverage) and no_contact < len(coverage):
                    _("Every relationship has someone recorded on both sides."))
 else:
     text = _("No contact is recorded for any client, so how many people carry each relationship is unknown.")
-if len(owners):
-    top = owners.iloc[0]
-    risky = [page.esc(o) for o in owners.loc[owners["key_person_risk"], "owner"].astype(str)]
+people = owners[owners["owner"].notna()]
+nobody = owners[owners["owner"].isna()]
+if len(people):
+    top = people.iloc[0]
+    risky = [page.esc(o) for o in people.loc[people["key_person_risk"], "owner"].astype(str)]
     text += " " + L.plural("{n} of our people owns accounts; {owner} carries {accounts} accounts and {share} of the "
                            "billing.", "{n} of our people own accounts; {owner} carries {accounts} accounts and "
-                           "{share} of the billing.", len(owners)).format(
-        n=num(len(owners)), owner=page.esc(top["owner"]), accounts=num(top["accounts"]), share=pct(top["billing_share_pct"]))
+                           "{share} of the billing.", len(people)).format(
+        n=num(len(people)), owner=page.esc(top["owner"]), accounts=num(top["accounts"]), share=pct(top["billing_share_pct"]))
     text += " " + (L.plural("**Key-person risk**: {names} carries {kp} of the billing or more.",
                             "**Key-person risk**: {names} each carry {kp} of the billing or more.",
                             len(risky)).format(names=", ".join(risky), kp=kp) if risky else
                    _("Nobody carries {kp} of the billing or more.").format(kp=kp))
+    if len(nobody):
+        text += " " + L.plural("{n} account has no owner on our side ({share} of the billing).",
+                               "{n} accounts have no owner on our side ({share} of the billing).",
+                               int(nobody["accounts"].iloc[0])).format(
+            n=num(nobody["accounts"].iloc[0]), share=pct(nobody["billing_share_pct"].iloc[0]))
 else:
     text += " " + _("No account has an owner on our side.")
 page.md(text)

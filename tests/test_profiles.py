@@ -72,4 +72,6 @@ def test_owner_spread_and_key_person_risk(clients):
     # Ann: 600 + 200 = 800 of 1000 -> 80 %; Bob 150 -> 15 %; no owner 50 -> 5 %
     assert out.loc["Ann", "accounts"] == 2
     assert out.loc["Ann", "billing_share_pct"] == pytest.approx(80.0)
-    assert out["key_person_risk"].to_dict() == {"Ann": True, "Bob": False, "(no owner)": False}
+    # the accounts without an owner are one row, last, with no owner named: never a person at risk
+    assert out["key_person_risk"].to_dict() == {"Ann": True, "Bob": False, None: False}
+    assert out.index[-1] is None and out.loc[[None], "accounts"].item() == 1

@@ -84,8 +84,10 @@ def plot_owner_spread(data: pd.DataFrame, *, ax=None, top: int = 15, lang: str =
     L = language(lang)
     ax = get_ax(ax, (7, 4))
     data = data.head(top)
-    colours = [STATUS["bad"] if r else STATUS["neutral"] for r in data["key_person_risk"]]
-    ax.barh(data["owner"].astype(str), data["billing_share_pct"], color=colours)
+    colours = [STATUS["bad"] if r else STATUS["neutral"] if pd.notna(o) else MISSING
+               for o, r in zip(data["owner"], data["key_person_risk"])]
+    names = [str(o) if pd.notna(o) else L.gettext("(no owner)") for o in data["owner"]]
+    ax.barh(names, data["billing_share_pct"], color=colours)
     for y, (share, n) in enumerate(zip(data["billing_share_pct"], data["accounts"])):
         ax.text(share + 0.5, y, L.plural("{share} · {n} account", "{share} · {n} accounts", n).format(
             share=percent(lang, share), n=L.num(n)), va="center", fontsize=8)

@@ -95,16 +95,26 @@ def owner_spread(
     Returns ``owner, accounts, billing, billing_share_pct, key_person_risk``; an owner
     holding ``key_person_share`` (a fraction) of the billing or more is a key-person risk
     (default: ``settings.profiles.key_person_share`` of ``catalogue``, 0.25 shipped).
-    Clients without an owner are grouped under a missing owner.
+    Clients without an owner make one row whose ``owner`` is missing, last: it is not a person, so it
+    is never a key-person risk.
+
+    >>> frame = pd.DataFrame({"owner": ["Ann", None, "Bob", "Ann"], "billing": [60.0, 30, 5, 5]})
+    >>> owner_spread(frame, key_person_share=0.5)[["owner", "accounts", "billing_share_pct", "key_person_risk"]]
+      owner  accounts  billing_share_pct  key_person_risk
+    0   Ann         2               65.0             True
+    1   Bob         1                5.0            False
+    2  None         1               30.0            False
     """
     if key_person_share is None:
         key_person_share = settings(catalogue)["key_person_share"]
     billing = pd.to_numeric(clients.get("billing"), errors="coerce").fillna(0.0)
-    frame = pd.DataFrame({"owner": clients["owner"].astype("object").where(clients["owner"].notna(), None),
-                          "billing": billing})
-    frame["owner"] = frame["owner"].fillna("(no owner)")
-    out = frame.groupby("owner").agg(accounts=("billing", "size"), billing=("billing", "sum")).reset_index()
+    owner = clients["owner"].astype("object")
+    frame = pd.DataFrame({"owner": owner.where(owner.notna(), None), "billing": billing})
+    out = frame.groupby("owner", dropna=False).agg(accounts=("billing", "size"), billing=("billing", "sum")).reset_index()
+    out["owner"] = out["owner"].astype("object").where(out["owner"].notna(), None)
     total = out["billing"].sum()
     out["billing_share_pct"] = out["billing"] / total * 100 if total > 0 else np.nan
-    out["key_person_risk"] = (out["billing_share_pct"] >= key_person_share * 100) & (out["owner"] != "(no owner)")
-    return out.sort_values(["billing", "owner"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out["key_person_risk"] = (out["billing_share_pct"] >= key_person_share * 100) & out["owner"].notna()
+    out["_nobody"] = out["owner"].isna()
+    out = out.sort_values(["_nobody", "billing", "owner"], ascending=[True, False, True], kind="stable")
+    return out.drop(columns="_nobody").reset_index(drop=True)
