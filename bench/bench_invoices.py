@@ -143,7 +143,7 @@ def run_case(kind: str, path: str, mapping: str | None) -> dict:
                     "memory_limit": os.environ.get("BENCH_MEMORY_LIMIT") or None}
         spark = None
         if kind == "spark":
-            from portfolio_analysis.load.engines import spark_session
+            from portfolio_analysis.load.spark import spark_session
 
             spark = spark_session()
             t0 = time.perf_counter()  # the session's start is not the plan's time

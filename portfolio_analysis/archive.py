@@ -57,7 +57,7 @@ def _input_record(kind: str, item) -> dict | None:
         return {"kind": kind, "file": "<DataFrame>", "rows": len(item), "sha256": digest.hexdigest()}
     p = Path(item)  # its name, not where it sits on this machine
     if p.is_dir() or any(ch in str(item) for ch in "*?["):  # a folder or a glob of invoice files: each file's bytes
-        from portfolio_analysis.load.engines import _expand
+        from portfolio_analysis.load.inputs import _expand
 
         files = _expand(item)[1]
         digest = hashlib.sha256("".join(f"{f.name}:{file_sha256(f)};" for f in files).encode())

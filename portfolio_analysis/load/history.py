@@ -39,6 +39,7 @@ import pandas as pd
 from portfolio_analysis.config.catalogue import load_catalogue
 from portfolio_analysis.i18n.language import N_
 from portfolio_analysis.load import engines as _engines
+from portfolio_analysis.load import inputs as _inputs
 from portfolio_analysis.load import plan as _plan
 from portfolio_analysis.load.billing import (
     LAST_COMPLETE_MONTH,
@@ -131,7 +132,7 @@ def load_history(
         return _pandas_history(source, mapping, report, formats, reference_date, run_date)
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
-    inp = _engines.open_input(source, mapping, report)
+    inp = _inputs.open_input(source, mapping, report)
     eng = _engines.engine(name, settings, spark=spark)
     try:
         eng.use(inp)
@@ -341,7 +342,7 @@ def _report(eng, inp, report: ValidationReport, flags: pd.DataFrame, opt: _plan.
         kind = by_bit[int(r.bit)]
         column, value, params = inp.column(r.file, kind.field), _value(r), _params(kind, r.file, opt, reason)
         if kind.value == "quote" and isinstance(value, str):
-            column, _, value = value.partition(_engines._US)
+            column, _, value = value.partition(_inputs._US)
             params = {"column": repr(column)}
         rows.append({"severity": kind.severity, "file": r.file, "row": int(r.row), "column": column,
                      "value": value, "template": kind.template, "params": encode_params(params)})

@@ -65,7 +65,7 @@ def _headers(path, sheet=None) -> list[str]:
     if isinstance(path, pd.DataFrame):
         return [str(c).strip() for c in path.columns]
     if Path(path).is_dir() or any(ch in str(path) for ch in "*?["):  # a folder of invoice files: the first one's
-        from portfolio_analysis.load.engines import _expand
+        from portfolio_analysis.load.inputs import _expand
 
         try:
             path = _expand(path)[1][0]
