@@ -43,7 +43,7 @@ page = open_page(clients=clients, invoices=invoices, contacts=contacts, config=c
 a, L = page.analysis, page.language
 _, num, pct = L.gettext, L.num, L.pct
 h = headline(a)
-display(page.md("# " + _("Customer portfolio analysis — {company}").format(company=page.esc(page.company))))
+page.md("# " + _("Customer portfolio analysis — {company}").format(company=page.esc(page.company)))
 q, run = a.facts["quality"], a.run
 facts = []  # the first screen: the data's period, the run's date, the currency
 period = a.facts.get("reference_period") or run.get("reference_period")

@@ -152,7 +152,7 @@ if len(lever_counts):
     display(page.table(lever_counts, columns={"lever": N_("Lever"), "clients": N_("Clients")},
                        decimals={"clients": 0}))
 else:
-    display(page.md(_("No lever applies: the data do not show where prices, service or share of wallet could move.")))
+    page.md(_("No lever applies: the data do not show where prices, service or share of wallet could move."))
 
 # %%
 examples = decided.sort_values(["action", "billing"], ascending=[True, False]).groupby("action").head(2)

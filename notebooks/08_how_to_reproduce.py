@@ -98,14 +98,14 @@ if len(changed):
     display(page.table(changed, columns={"setting": N_("Setting"), "shipped": N_("Shipped"),
                                          "in_force": N_("In force")}))
 else:
-    display(page.md(_("The configuration is the shipped catalogue, unchanged.")))
+    page.md(_("The configuration is the shipped catalogue, unchanged."))
 
 # %%
 from portfolio_analysis.pipeline import note_text
 
 notes = [note_text(n, lang) for n in a.facts.get("notes", [])]
 if notes:
-    display(page.md("\n".join("- " + page.esc(n) for n in notes)))
+    page.md("\n".join("- " + page.esc(n) for n in notes))
 
 # %%
 page.md(_("To change a weight, a level's score or a setting, write only what changes in a YAML file and give it "

@@ -240,6 +240,14 @@ class PanelModel:
                 f'<text x="10" y="{size / 2}" text-anchor="middle" transform="rotate(-90 10 {size / 2})">'
                 f'{y_label}</text></svg>')
 
+    def _legend(self) -> str:
+        """The colours of the matrix's dots, and what the dashed lines are."""
+        _ = self.L.gettext
+        keys = " ".join(f'<span style="color: {ACTION_COLOURS[a]}">●</span> {html.escape(action_name(a, self.L.lang))}'
+                        for a in ACTIONS)
+        lines = html.escape(_("dashed: the thresholds of the value and relationship scores"))
+        return f'<div style="font-size: 85%">{keys}<br>{lines}</div>'
+
     # -- rendering -----------------------------------------------------------------------
     def render(self, view: View) -> dict:
         """The view as one display bundle (plain text and HTML): what the output area shows."""
@@ -272,11 +280,15 @@ class PanelModel:
         parts = [
             '<div style="display:flex; gap:1.5em; align-items:flex-start">',
             f"<div><h4>{titles['top']}</h4>" + top.to_html(index=False, escape=True) + "</div>",
-            f"<div><h4>{titles['matrix']}</h4>{view.matrix_svg}</div></div>",
+            f"<div><h4>{titles['matrix']}</h4>{view.matrix_svg}{self._legend()}</div></div>",
             f"<h4>{titles['changes']}</h4><p><b>{html.escape(count)}</b>"
             + (f"<br>{html.escape(moves_text)}" if moves_text else "") + "</p>",
         ]
         if len(changed):
+            if len(changed) < view.n_changed:
+                shown = _("The first {shown} of the {n} clients that change action:").format(
+                    shown=num(len(changed)), n=num(view.n_changed))
+                parts.append(f"<p>{html.escape(shown)}</p>")
             parts.append('<div style="max-height: 16em; overflow: auto;">' + changed.to_html(index=False, escape=True)
                          + "</div>")
         parts.append(f"<h4>{titles['run']}</h4><pre>{html.escape(view.yaml)}</pre><pre>{html.escape(view.set_options)}</pre>")
@@ -412,8 +424,10 @@ def weights_panel(
     save_path = widgets.Text(value="my_weights.yaml", description=_("File"), layout=widgets.Layout(width="22em"))
     save = widgets.Button(description=_("Save"), tooltip=_("Write these weights as a configuration file"),
                           icon="save")
+    save_note = widgets.HTML()  # beside the button: what Save did
     output = widgets.Output()
     state = {"paused": False}
+    written: set[Path] = set()  # the files this panel wrote: the only ones Save replaces
 
     def show(weights: dict) -> None:
         try:
@@ -440,13 +454,23 @@ def weights_panel(
         refresh()
 
     def on_save(_button=None) -> None:
-        path = Path(save_path.value).expanduser()
+        path = Path(save_path.value).expanduser().resolve()
         if path.suffix.lower() not in (".yaml", ".yml"):
-            output.outputs = (_message(_("{path}: give a file name ending in .yaml").format(path=path)),)
+            save_note.value = _note(_("{path}: give a file name ending in .yaml").format(path=path))
             return
-        path.write_text(weights_yaml(current()) + "\n", encoding="utf-8")
-        output.outputs = (*output.outputs, _message(_("Wrote {path}: give it to the report with --config {path}.")
-                                                    .format(path=path), colour="#2E7D32"))
+        if path.exists() and path not in written:
+            save_note.value = _note(_("{path} already exists: give another name (Save replaces only the files it "
+                                      "wrote).").format(path=path))
+            return
+        try:
+            path.write_text(weights_yaml(current()) + "\n", encoding="utf-8")
+        except OSError as exc:
+            save_note.value = _note(_("{path}: could not be written ({reason}).").format(path=path,
+                                                                                       reason=exc.strerror or exc))
+            return
+        written.add(path)
+        save_note.value = _note(_("Wrote {path}: give it to the report with --config {path}.").format(path=path),
+                                colour="#2E7D32")
 
     for slider in sliders.values():
         slider.observe(refresh, names="value")
@@ -454,10 +478,15 @@ def weights_panel(
     save.on_click(on_save)
     show(current())
 
-    panel = widgets.VBox([widgets.HBox(columns), widgets.HBox([reset, save_path, save]), output])
+    panel = widgets.VBox([widgets.HBox(columns), widgets.HBox([reset, save_path, save, save_note]), output])
     panel.sliders, panel.reset_button, panel.save_button, panel.save_path = sliders, reset, save, save_path
+    panel.save_note = save_note
     panel.output, panel.model, panel.refresh, panel.coalescer = output, model, refresh, coalescer
     return panel
+
+
+def _note(text: str, colour: str = "#C62828") -> str:
+    return f"<span style='color: {colour}'>{html.escape(text)}</span>"
 
 
 def _message(text: str, colour: str = "#C62828") -> dict:

@@ -280,6 +280,17 @@ def test_memory_limit_spill_folder_and_threads_reach_duckdb(tmp_path):
     eng.close()
 
 
+def test_a_memory_limit_too_small_is_a_message_naming_the_setting(tmp_path):
+    n = 300_000  # 50,000 clients: the sums per client cannot fit in 4 MB
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"client_id": [f"C{i}" for i in rng.integers(0, 50_000, n)],
+                  "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D"),
+                  "amount": rng.random(n) * 100}).to_parquet(tmp_path / "lines.parquet")
+    with pytest.raises(InputError, match=r"need more memory than the engine may use \(3\.8 MiB\): raise "
+                                         r"settings\.loading\.memory_limit"):
+        load_history(tmp_path / "lines.parquet", settings={"memory_limit": "4MB"})
+
+
 def test_the_configuration_checks_the_loading_settings():
     from portfolio_analysis.config.catalogue import ConfigError, load_catalogue
 

@@ -20,12 +20,12 @@ from portfolio_analysis.config.catalogue import load_catalogue
 from portfolio_analysis.sample import (
     GROUPS,
     MISSPELT_LEVEL,
-    _group_sizes,
     injected_problems,
     make_sample,
     whale_peak,
     write_sample,
 )
+from portfolio_analysis.sample.generate import _group_sizes
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "sample"
 END = pd.Timestamp("2025-12-31")

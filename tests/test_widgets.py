@@ -248,6 +248,15 @@ def test_the_panel_shows_rank_moves_and_saves_weights_a_run_takes(tmp_path):
     panel.save_button.click()
     cat = load_catalogue(tmp_path / "mine.yaml")
     assert cat.criteria["profitability"].weight == 3.0 and cat.criteria["share_of_wallet"].weight == 1.0
+    assert f"Wrote {tmp_path / 'mine.yaml'}" in panel.save_note.value  # the whole path, beside the button
+    panel.sliders["profitability"].value = 4.0
+    panel.save_button.click()  # a file the panel wrote: replaced
+    assert load_catalogue(tmp_path / "mine.yaml").criteria["profitability"].weight == 4.0
     panel.save_path.value = str(tmp_path / "mine.txt")
     panel.save_button.click()
-    assert "give a file name ending in .yaml" in panel.output.outputs[-1]["data"]["text/plain"]
+    assert "give a file name ending in .yaml" in panel.save_note.value
+    theirs = tmp_path / "theirs.yaml"  # a file the panel did not write: never replaced
+    theirs.write_text("weights: {}\n", encoding="utf-8")
+    panel.save_path.value = str(theirs)
+    panel.save_button.click()
+    assert "already exists" in panel.save_note.value and theirs.read_text(encoding="utf-8") == "weights: {}\n"

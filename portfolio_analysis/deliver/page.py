@@ -133,11 +133,15 @@ class Page:
         """
         return escape_markdown(value)
 
-    def md(self, text: str):
-        """``text`` shown as Markdown (escape what comes from the inputs with :meth:`esc`)."""
-        from IPython.display import Markdown
+    def md(self, text: str) -> None:
+        """Show ``text`` as Markdown (escape what comes from the inputs with :meth:`esc`).
 
-        return Markdown(text)
+        Shown where it is called, also inside an ``if`` or a loop: a Markdown object
+        returned there would never reach the page.
+        """
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
 
     def figure(self, fig, name: str) -> None:
         """Show ``fig`` and write it into the deliverable (``figures/<name>.png``), drawn once for both.

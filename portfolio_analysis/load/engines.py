@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from portfolio_analysis.load.csv_stream import Progress, _csv_batches
 from portfolio_analysis.load.inputs import _TEXTS, Input, frame_table, src_schema
+from portfolio_analysis.load.validation import InputError
 
 
 # ----------------------------------------------------------------------------
@@ -106,10 +107,18 @@ class DuckDBEngine:
         inp = self.inp
 
         def go():
-            if run:
-                self.con.execute(sql)
-                return None
-            return self.con.sql(sql).to_arrow_table()
+            import duckdb
+
+            try:
+                if run:
+                    self.con.execute(sql)
+                    return None
+                return self.con.sql(sql).to_arrow_table()
+            except duckdb.OutOfMemoryException:
+                limit = self.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+                raise InputError(f"the invoice lines need more memory than the engine may use ({limit}): raise "
+                                 "settings.loading.memory_limit, or leave it empty for the engine's default "
+                                 "(80 % of the machine's memory)") from None
 
         if inp.kind != "csv" or not source:
             return go()

@@ -32,7 +32,6 @@ the register's totals still match the invoice lines that load.
 """
 
 from portfolio_analysis.sample.generate import (
-    _group_sizes,
     injected_problems,
     make_sample,
     whale_peak,
