@@ -170,11 +170,16 @@ if owners["owner"].notna().any():
 kp = pct(a.catalogue.settings["profiles"]["key_person_share"] * 100)
 n_fragile = int(coverage["fragile"].sum())
 no_contact = int(coverage["no_contact"].sum())
-if len(coverage) and no_contact < len(coverage):
+if len(coverage) and no_contact < len(coverage) and n_fragile:
     text = _("**{n} of the {total} relationships are fragile** ({share}): {ours} are carried by one person on our side "
              "and {theirs} by one person on the client's side.").format(
         n=num(n_fragile), total=num(len(coverage)), share=pct(n_fragile / len(coverage) * 100),
         ours=num(int((coverage["people_ours"] == 1).sum())), theirs=num(int((coverage["people_client"] == 1).sum())))
+    text += " " + (L.plural("{n} has nobody recorded on one side.", "{n} have nobody recorded on one side.",
+                            no_contact).format(n=num(no_contact)) if no_contact else
+                   _("Every relationship has someone recorded on both sides."))
+elif len(coverage) and no_contact < len(coverage):
+    text = _("**No relationship is carried by a single person** on either side.")
     text += " " + (L.plural("{n} has nobody recorded on one side.", "{n} have nobody recorded on one side.",
                             no_contact).format(n=num(no_contact)) if no_contact else
                    _("Every relationship has someone recorded on both sides."))

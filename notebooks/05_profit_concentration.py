@@ -145,6 +145,12 @@ text += " " + _("The Gini index of billing is {gini} (0 when every client bills 
                 "bills everything) and the Herfindahl–Hirschman index {hhi} out of {max}: billing is as concentrated "
                 "as if {equal} clients billed the same.").format(
     gini=num(s["gini"], 2), hhi=num(s["hhi"]), max=num(10000), equal=num(s["equivalent_number"]))
+if s["n_negative_billing"]:
+    text += " " + L.plural("{n} client whose credit notes exceed its sales over the period is left out of these "
+                           "measures, which are shares of a positive total.",
+                           "{n} clients whose credit notes exceed their sales over the period are left out of these "
+                           "measures, which are shares of a positive total.", s["n_negative_billing"]).format(
+        n=num(s["n_negative_billing"]))
 names = page.client_names()
 if majors:
     text += " " + L.plural(

@@ -193,13 +193,18 @@ text += " " + (L.plural("{n} client would change action with a single criterion 
 page.md(text)
 
 # %%
-shaky = (decided[["client_id", "name", "action"]].merge(changes[["client_id", "change"]], on="client_id")
+# the least stable first, then by the plan's priority; a client that neither moves nor flips has nothing to show
+shaky = (decided[["client_id", "name", "action"]].merge(changes[["client_id", "change", "criterion"]], on="client_id")
          .merge(stability[["client_id", "stability"]], on="client_id")
-         .sort_values(["stability", "client_id"]).head(10))
-page.table(shaky.assign(action=shaky["action"].map(lambda x: action_name(x, lang)), stability=shaky["stability"] * 100),
-           columns={"client_id": N_("Client ID"), "name": N_("Client"), "action": N_("Action"),
-                    "stability": N_("Stability (%)"), "change": N_("What would change it")},
-           decimals={"stability": 0})
+         .merge(a.relationship_plan[["client_id", "priority"]], on="client_id", how="left"))
+shaky = shaky[(shaky["stability"] < 0.999) | shaky["criterion"].notna()]
+shaky = shaky.sort_values(["stability", "priority", "client_id"]).head(10)
+if len(shaky):
+    display(page.table(shaky.assign(action=shaky["action"].map(lambda x: action_name(x, lang)),
+                                    stability=shaky["stability"] * 100),
+                       columns={"client_id": N_("Client ID"), "name": N_("Client"), "action": N_("Action"),
+                                "stability": N_("Stability (%)"), "change": N_("What would change it")},
+                       decimals={"stability": 0}))
 
 # %% [markdown] tags=["lang-en"]
 # ## The relationship plan

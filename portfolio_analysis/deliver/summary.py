@@ -21,6 +21,13 @@ from portfolio_analysis.pipeline import Analysis, _plain
 ACTIONS = ("develop", "maintain", "fix", "end")
 
 
+def _total_billing(clients, fallback: float) -> float:
+    if "billing" not in clients.columns:
+        return fallback
+    billing = pd.to_numeric(clients["billing"], errors="coerce").round(2)
+    return float(billing.sum()) if billing.notna().any() else fallback
+
+
 def headline(analysis: Analysis) -> dict:
     """The headline figures (the keys of ``summary.json``)."""
     f = analysis.facts
@@ -38,7 +45,9 @@ def headline(analysis: Analysis) -> dict:
         "rows_blank": q["rows_blank"],
         "n_errors": q["n_errors"],
         "n_warnings": q["n_warnings"],
-        "total_billing": c["total_billing"],
+        # what the clients were billed over the last 12 months, credit notes included (the concentration
+        # measures leave out the clients whose credits exceed their sales: their total is the concentration's)
+        "total_billing": _total_billing(analysis.clients, c["total_billing"]),
         # the sum of the known profits, also when it is not positive; None when no client has one
         "total_profit": float(profit.sum()) if profit.notna().any() else None,
         "whale_peak_pct": w.get("peak_pct"),

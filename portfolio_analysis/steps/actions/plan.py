@@ -42,8 +42,9 @@ def relationship_plan(
 
     **Priority** (1 = first): the tiers of ``settings.actions.priority_order`` (shipped:
     develop, fix and end together, then maintain), within a tier the largest absolute
-    value at stake first (unknown last), then by client id: the relationships where the
-    most money is made or lost come first, whatever their action.
+    value at stake first (unknown last), then the largest billing, then by client id: the
+    relationships where the most money is made or lost come first, whatever their action,
+    and without profit figures the largest accounts do.
 
     A ``fix`` without a lever in the data says so (``levers``: a discussion decides), and
     a client whose action holds only for strategic reasons while it loses money carries
@@ -124,8 +125,11 @@ def relationship_plan(
     tiers = [tier if isinstance(tier, list) else [tier] for tier in cfg["priority_order"]]
     group = out["action"].map({act: i for i, tier in enumerate(tiers) for act in tier}).fillna(len(ACTIONS))
     size = out["value_at_stake"].abs()
-    key = pd.DataFrame({"g": group, "unknown": size.isna(), "size": -size.fillna(0), "id": ids})
-    order = key.sort_values(["g", "unknown", "size", "id"], kind="stable").index
+    billing = (pd.to_numeric(_by_id(reg, ids, "billing", np.nan), errors="coerce") if "billing" in reg.columns
+               else pd.Series(np.nan, index=ids.index))
+    key = pd.DataFrame({"g": group, "unknown": size.isna(), "size": -size.fillna(0),
+                        "billing": -billing.fillna(-np.inf).to_numpy(), "id": ids})
+    order = key.sort_values(["g", "unknown", "size", "billing", "id"], kind="stable").index
     out = out.loc[order].reset_index(drop=True)
     out.insert(0, "priority", np.arange(1, len(out) + 1))
     return out
