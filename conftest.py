@@ -9,8 +9,12 @@ compared through their text repr (stable); their HTML, JavaScript and anything w
 are not compared. PNG images never are.
 """
 
+import lzma
 import os
+import shutil
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("gate", derandomize=True, print_blob=True)
@@ -27,3 +31,19 @@ def pytest_collectstart(collector):
 
 # the notebooks' .py sources are not test modules: nbval runs the .ipynb they are paired with
 collect_ignore_glob = ["notebooks/[0-9][0-9]_*.py"]
+
+
+#: The public data sets beside the repository (tests that use them skip when they are absent).
+DATASETS = Path(__file__).resolve().parent.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def online_retail(tmp_path_factory):
+    """The UCI Online Retail lines (541,909), decompressed once for the session."""
+    source = DATASETS / "online_retail" / "online_retail.csv.xz"
+    if not source.exists():
+        pytest.skip("../shared/datasets/online_retail is absent")
+    path = tmp_path_factory.mktemp("retail") / "online_retail.csv"
+    with lzma.open(source, "rb") as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst, 16 << 20)
+    return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
 
 from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
 from portfolio_analysis.i18n.language import N_, check_lang, language
@@ -139,7 +140,7 @@ def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue |
                 labels = [lv["label"].get(lang) or lv["key"] for lv in cat.levels_of(key)]
                 for r, lab in enumerate(labels):
                     lists.write_string(r, col, lab)
-                letter = _col_letter(col)
+                letter = xl_col_to_name(col)
                 source = f"=_levels!${letter}$1:${letter}${len(labels)}"
                 if kind == "multi":
                     # several values in one cell: the list helps, but other text is allowed
@@ -172,12 +173,3 @@ def write_template(path: str | Path, *, lang: str = "en", catalogue: Catalogue |
     finally:
         partial.unlink(missing_ok=True)
     return path
-
-
-def _col_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters

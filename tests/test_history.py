@@ -7,15 +7,13 @@ problems (a bounded sample of them, the rest counted) and the same per-client ta
 
 from __future__ import annotations
 
-import lzma
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_invoices import MESSY, ONLINE_RETAIL, RETAIL_MAPPING
+from test_invoices import MESSY, RETAIL_MAPPING
 
 from portfolio_analysis.load import engines as _engines
 from portfolio_analysis.load.billing import aggregate_invoices
@@ -240,16 +238,6 @@ def test_a_missing_column_in_every_file_stops_with_the_report(tmp_path):
 # ----------------------------------------------------------------------------
 # the real Online Retail lines
 # ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def online_retail(tmp_path_factory):
-    if not ONLINE_RETAIL.exists():
-        pytest.skip("../shared/datasets/online_retail is absent")
-    path = tmp_path_factory.mktemp("retail") / "online_retail.csv"
-    with lzma.open(ONLINE_RETAIL, "rb") as src, open(path, "wb") as dst:
-        shutil.copyfileobj(src, dst, 16 << 20)
-    return path
-
-
 def test_online_retail_counts_and_billing_to_the_cent(online_retail):
     tables, report = _history(online_retail, mapping=RETAIL_MAPPING)
     assert _counts(report) == (541_909, 406_829, 135_080, 0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import lzma
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +12,6 @@ from portfolio_analysis.load.billing import aggregate_invoices
 from portfolio_analysis.load.invoices import INVOICE_FIELDS, LINE_COLUMNS, load_invoices
 from portfolio_analysis.load.validation import DataValidationError, ValidationReport
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-ONLINE_RETAIL = DATASETS / "online_retail" / "online_retail.csv.xz"
 RETAIL_MAPPING = {
     "client_id": "CustomerID",
     "date": "InvoiceDate",
@@ -305,16 +301,6 @@ def test_aggregation_of_loaded_lines_equals_plain_pandas(tmp_path):
 # ----------------------------------------------------------------------------
 # the real Online Retail set
 # ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def online_retail(tmp_path_factory):
-    if not ONLINE_RETAIL.exists():
-        pytest.skip("../shared/datasets/online_retail is absent")
-    path = tmp_path_factory.mktemp("retail") / "online_retail.csv"
-    with lzma.open(ONLINE_RETAIL, "rb") as src, open(path, "wb") as dst:
-        shutil.copyfileobj(src, dst, 16 << 20)
-    return path
-
-
 def test_online_retail_every_line_loaded_or_reported(online_retail):
     lines, report = _load(online_retail, mapping=RETAIL_MAPPING)
     stats = _stats(report)

@@ -50,13 +50,14 @@ _ERROR_CELL = N_("cell {cell} shows an error ({error}) in Excel; read as empty")
 
 
 def column_letter(col: int) -> str:
-    """The letters of a 0-based column: 0 -> 'A', 27 -> 'AB'."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """The letters of a 0-based column: 0 -> 'A', 27 -> 'AB'.
+
+    >>> column_letter(0), column_letter(27), column_letter(16383)
+    ('A', 'AB', 'XFD')
+    """
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col + 1)
 
 
 def cell_address(row: int, col: int) -> str:
