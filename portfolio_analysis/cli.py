@@ -85,11 +85,10 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _add_data_args(p: argparse.ArgumentParser, *, clients_positional: bool) -> None:
-    if clients_positional:
-        p.add_argument("clients", nargs="?", help="client register (.csv or .xlsx); may be omitted with --invoices")
-    else:
-        p.add_argument("--clients", help="client register (.csv or .xlsx)")
+def _add_data_args(p: argparse.ArgumentParser) -> None:
+    # the register as the first argument or with --clients, for validate and report alike
+    p.add_argument("clients", nargs="?", help="client register (.csv or .xlsx); may be omitted with --invoices")
+    p.add_argument("--clients", dest="clients_option", metavar="CLIENTS", help="the same, as an option")
     p.add_argument("--invoices", help="invoice lines (.csv, .parquet or .xlsx)")
     p.add_argument("--contacts", help="contacts: client_id, side (ours|client), name, role")
     p.add_argument("--sheet", help="the register's sheet in an Excel workbook (default: the first)")
@@ -151,7 +150,7 @@ def _build_parser() -> argparse.ArgumentParser:
             """
         ),
     )
-    _add_data_args(p, clients_positional=True)
+    _add_data_args(p)
     p.add_argument("--strict", action="store_true", help="exit 1 on any error")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     p.add_argument("--max-rows", type=int, default=50, help="problems listed in the text format (default 50)")
@@ -200,7 +199,7 @@ def _build_parser() -> argparse.ArgumentParser:
             """
         ),
     )
-    _add_data_args(p, clients_positional=False)
+    _add_data_args(p)
     p.add_argument("--company", default=None, help="the company's name, for the report (default: \"the company\", "
                    "in the report's language)")
     p.add_argument("--lang", choices=("en", "fr"), default="en")
@@ -406,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if getattr(args, "clients_option", None) is not None:
+        if args.clients is not None and args.clients != args.clients_option:
+            raise UsageError(f"{args.clients} and --clients {args.clients_option}: two registers; expected one")
+        args.clients = args.clients_option
     if getattr(args, "engine", None):  # one setting: the configuration carries it to every step
         args.overrides = [*args.overrides, f"settings.loading.engine={args.engine}"]
     if args.command in ("validate", "report"):

@@ -39,6 +39,19 @@ def test_validate_text_lists_problems_and_exits_0(register, capsys):
     assert "rows 2 and 4" in out
 
 
+def test_the_register_as_argument_or_option_in_both_commands(register, tmp_path, capsys):
+    assert main(["validate", "--clients", str(register), "--format", "json"]) == 0
+    as_option = json.loads(capsys.readouterr().out)
+    assert main(["validate", str(register), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == as_option
+    other = tmp_path / "other.csv"
+    shutil.copy(register, other)
+    assert main(["validate", str(register), "--clients", str(other)]) == 2
+    assert "two registers; expected one" in capsys.readouterr().err
+    # report takes the register as its first argument too (it stops here on a mistake: nothing runs)
+    assert main(["report", str(register), "--out", str(register.parent), "--clients", str(other)]) == 2
+
+
 def test_validate_in_french(register, capsys):
     assert main(["validate", str(register), "--lang", "fr"]) == 0
     out = capsys.readouterr().out
