@@ -87,8 +87,8 @@ def main() -> None:
     table += [f"| {c} | {s} | {b:.1f} | {m:.1f} | {mb:,.0f} | {t} |" for c, s, b, m, mb, t, _ in rows]
     where = [f"- {c} (fastest run): {w.removeprefix('time: ')}" for c, *_, w in rows]
     machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}"
-    text = ("# Report benchmark\n\n`portfolio-analysis report`, end to end (the analysis once, 8 notebooks in one "
-            f"kernel), {args.runs} fresh processes per case. Machine: {machine}, 2 cores.\n\n" + "\n".join(table)
+    text = ("# Report benchmark\n\n`portfolio-analysis report`, end to end (the analysis once, 9 notebooks shared by "
+            f"two kernels), {args.runs} fresh processes per case. Machine: {machine}, 2 cores.\n\n" + "\n".join(table)
             + "\n\nWhere the time goes, as the report itself counts it:\n\n" + "\n".join(where) + "\n")
     out = ROOT / "bench" / "results" / "report.md"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
-"""Executing the notebooks of a report in one kernel, one after another.
+"""Executing notebooks in a kernel kept for a whole report, one after another.
 
 The notebooks only present a saved analysis, so most of their time would go to starting
 a kernel and importing pandas and matplotlib eight times. :class:`NotebookSession`
-starts one kernel (its imports begin while the caller is still computing), runs each
+starts a kernel (its imports begin while the caller is still computing), runs each
 notebook with its parameters injected as papermill does, and clears the namespace
 between notebooks so that each runs as it would alone.
 """
