@@ -85,6 +85,20 @@ def test_comma_csv_utf8(tmp_path):
     assert not report.has_errors
 
 
+@pytest.mark.parametrize("figure", ["profit", "margin_pct"])
+def test_a_profit_figure_stands_in_for_the_profitability_column(figure):
+    register = pd.DataFrame({"client_id": ["A", "B"], "name": ["a", "b"], "billing": [100.0, 200.0],
+                             figure: [10.0, -5.0]})
+    report = ValidationReport()
+    load_clients(register, report=report)
+    said = report.problems.loc[report.problems["column"] == "profitability", "message"].tolist()
+    assert said == []  # the figure is used: no "scoring will treat it as missing"
+    report = ValidationReport()
+    load_clients(register.drop(columns=figure), report=report)
+    said = report.problems.loc[report.problems["column"] == "profitability", "message"].tolist()
+    assert len(said) == 1 and "scoring will treat it as missing" in said[0]
+
+
 def test_semicolon_utf8_bom_french(tmp_path):
     text = (
         "\ufeffIdentifiant client;Nom de la société;Type de relation;Rentabilité;Part des achats;"

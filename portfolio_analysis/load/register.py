@@ -397,7 +397,9 @@ def load_clients(
                                  params=params)
 
     for key, crit in cat.criteria.items():
-        present = key in assigned or (key == "share_of_wallet" and "share_of_wallet_pct" in assigned)
+        # a real figure stands in for the level: a share of wallet in %, a margin or a profit for profitability
+        present = (key in assigned or (key == "share_of_wallet" and "share_of_wallet_pct" in assigned)
+                   or (key == "profitability" and bool({"margin_pct", "profit"} & set(assigned))))
         if crit.kind != "numeric" and not present:
             problems.one(
                 "warning",
