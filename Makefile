@@ -62,6 +62,7 @@ nbval: $(STAMP)
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 report: $(STAMP)
+	@mkdir -p "$(dir $(OUT))"
 	$(BIN)/portfolio-analysis report $(if $(CLIENTS),--clients "$(CLIENTS)") \
 	    $(if $(INVOICES),--invoices "$(INVOICES)") $(if $(CONTACTS),--contacts "$(CONTACTS)") \
 	    $(if $(CONFIG),--config "$(CONFIG)") --company "$(COMPANY)" --lang $(REPORT_LANG) --out "$(OUT)"

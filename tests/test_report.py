@@ -226,3 +226,21 @@ def test_the_deck_has_its_slides_in_the_report_language(sample_report):
     assert [table.cell(i, 1).text for i in range(1, 11)] == plan["name"].head(10).tolist()
     pictures = [sh for slide in deck.slides for sh in slide.shapes if sh.shape_type == 13]
     assert len(pictures) == 5
+
+
+@pytest.mark.slow
+def test_make_report_writes_where_out_says_even_in_a_new_folder(tmp_path):
+    """`make report` as the README gives it, with OUT in folders that do not exist yet (a fresh clone has no
+    reports/): the deliverable is written there."""
+    import shutil
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("make") is None or not (root / ".venv" / ".installed").exists():
+        pytest.skip("make, or the virtual environment make builds, is not here")
+    out = tmp_path / "new" / "folder" / "sample"
+    done = subprocess.run(["make", "-s", "report", f"OUT={out}", "COMPANY=Acme"], cwd=root, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (out / "report.html").is_file() and (out / "relationship_plan.xlsx").is_file()
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["n_clients"] == 300
