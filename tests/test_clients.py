@@ -99,6 +99,13 @@ def test_a_profit_figure_stands_in_for_the_profitability_column(figure):
     assert len(said) == 1 and "scoring will treat it as missing" in said[0]
 
 
+def test_the_figures_that_stand_in_for_a_level_are_those_scoring_uses():
+    from portfolio_analysis.config.catalogue import LEVEL_FIGURES
+    from portfolio_analysis.steps import scoring
+
+    assert set(LEVEL_FIGURES) == set(scoring._OVERRIDES)
+
+
 def test_semicolon_utf8_bom_french(tmp_path):
     text = (
         "\ufeffIdentifiant client;Nom de la société;Type de relation;Rentabilité;Part des achats;"

@@ -35,6 +35,9 @@ __all__ = [
 ]
 
 LANGS = ("en", "fr")
+#: Criteria whose level a client's real figure replaces in the scores (the share of wallet in %, the margin
+#: or the profit): where the register gives one of these columns, the level column is not missing.
+LEVEL_FIGURES = {"share_of_wallet": ("share_of_wallet_pct",), "profitability": ("margin_pct", "profit")}
 
 
 def normalise(text: Any) -> str:

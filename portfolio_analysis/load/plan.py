@@ -270,18 +270,21 @@ def _number_sql(shape: Shape, f: str) -> tuple[str, str]:
     return f"CAST({value} AS DOUBLE)", blank
 
 
+def _cell_columns(shape: Shape, f: str) -> dict[str, str]:
+    """The columns of ``src`` holding field ``f``'s cells as written, by kind: "text", "number", "stamp"."""
+    if f not in shape.fields:
+        return {}
+    cols = {"text": f"{f}__t"} if shape.has_text(f) else {}
+    if shape.typed.get(f) == "number":
+        cols["number"] = f"{f}__n"
+    if shape.typed.get(f) == "timestamp":
+        cols["stamp"] = "date__us"
+    return cols
+
+
 def _raw_columns(shape: Shape) -> list[str]:
     """The cells the report quotes, carried through the plan as they are in the source."""
-    cols = []
-    for f in ("date", *_NUMBER_FIELDS):
-        if f not in shape.fields:
-            continue
-        if shape.has_text(f):
-            cols.append(f"{f}__t")
-        if shape.typed.get(f) == "number":
-            cols.append(f"{f}__n")
-        if shape.typed.get(f) == "timestamp":
-            cols.append("date__us")
+    cols = [c for f in ("date", *_NUMBER_FIELDS) for c in _cell_columns(shape, f).values()]
     if shape.quotes:
         cols.append("_quote__t")
     return cols
@@ -470,14 +473,9 @@ def sample_query(shape: Shape, opt: Options, bits: list[int], rows: dict[int, in
         if f == "quote":
             text.append(f"WHEN {k.bit} THEN _quote__t")
             continue
-        if f is None or f not in shape.fields:
-            continue
-        if shape.has_text(f):
-            text.append(f"WHEN {k.bit} THEN {f}__t")
-        if shape.typed.get(f) == "number":
-            number.append(f"WHEN {k.bit} THEN {f}__n")
-        if shape.typed.get(f) == "timestamp":
-            stamp.append(f"WHEN {k.bit} THEN date__us")
+        whens = {"text": text, "number": number, "stamp": stamp}
+        for kind, col in (_cell_columns(shape, f) if f is not None else {}).items():
+            whens[kind].append(f"WHEN {k.bit} THEN {col}")
 
     def case(whens: list[str], kind: str) -> str:
         return f"CASE k.bit {' '.join(whens)} END" if whens else f"CAST(NULL AS {kind})"

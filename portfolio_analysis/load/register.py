@@ -24,7 +24,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from portfolio_analysis.config.catalogue import Catalogue, load_catalogue
+from portfolio_analysis.config.catalogue import LEVEL_FIGURES, Catalogue, load_catalogue
 from portfolio_analysis.i18n.language import LANGS, N_, language
 from portfolio_analysis.load.cells import DIFFERENCES, id_difference, id_skeleton, parse_number, visible
 
@@ -397,9 +397,7 @@ def load_clients(
                                  params=params)
 
     for key, crit in cat.criteria.items():
-        # a real figure stands in for the level: a share of wallet in %, a margin or a profit for profitability
-        present = (key in assigned or (key == "share_of_wallet" and "share_of_wallet_pct" in assigned)
-                   or (key == "profitability" and bool({"margin_pct", "profit"} & set(assigned))))
+        present = key in assigned or any(f in assigned for f in LEVEL_FIGURES.get(key, ()))
         if crit.kind != "numeric" and not present:
             problems.one(
                 "warning",

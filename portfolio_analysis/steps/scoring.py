@@ -309,7 +309,7 @@ def _profitability_override(clients: pd.DataFrame, settings: dict) -> np.ndarray
     return _scale(margin, *settings["margin_pct_range"])
 
 
-# criteria whose real figures, where a client has them, replace the level's score
+# criteria whose real figures, where a client has them, replace the level's score (the figures: LEVEL_FIGURES)
 _OVERRIDES = {
     "share_of_wallet": _share_of_wallet_override,
     "profitability": _profitability_override,
